@@ -1,0 +1,138 @@
+"""Argument contracts of the seed's layers, shared by `manual` and `rnn_autograd`.
+
+Both trees must reject bad input the same way (tinygrad's rule: both implementations fail
+alike), so the checks live here, once. They use only `.shape`, `.ndim`, `.dtype` and cheap
+reductions on integer arrays, so they also work on autograd's ArrayBox while it traces.
+
+Size letters (the legend used throughout the project):
+    N batch, T time, D input, H hidden, V vocabulary, M output.
+A dimension is written as a letter ("H") or a multiple of one ("4H", the packed LSTM gates).
+"""
+import numpy as np
+
+__all__ = ["Contract"]
+
+
+def _describe(dims, sizes):
+    """Render dims ("N", "4H") as "(N, 4H) = (2, 20)", numbers where they are known."""
+    names = "(" + ", ".join(dims) + ("," if len(dims) == 1 else "") + ")"
+    known = [_size_of(dim, sizes) for dim in dims]
+    if any(size is None for size in known):
+        return names
+    numbers = "(" + ", ".join(str(size) for size in known) + ("," if len(dims) == 1 else "") + ")"
+    return f"{names} = {numbers}"
+
+
+def _split(dim):
+    """'4H' -> (4, 'H'); 'H' -> (1, 'H')."""
+    factor = dim.rstrip("NTDHVM")
+    return (int(factor) if factor else 1), dim[len(factor):]
+
+
+def _size_of(dim, sizes):
+    factor, letter = _split(dim)
+    return None if letter not in sizes else factor * sizes[letter]
+
+
+class Contract:
+    """Checks the arguments of one call, binding size letters as it goes.
+
+    The first argument that mentions a letter fixes its size; every later mention must agree,
+    and the error names where the size came from:
+
+        >>> c = Contract("rnn_step_forward")
+        >>> c.floats("x", np.zeros((2, 3)), "N,D")
+        >>> c.floats("b", np.zeros((5, 1)), "H")
+        Traceback (most recent call last):
+        ValueError: rnn_step_forward: b has shape (5, 1); expected (H,)
+    """
+
+    def __init__(self, function):
+        self.function = function
+        self.sizes = {}    # letter -> int
+        self.source = {}   # letter -> argument name that fixed it
+        self.dtype = None  # the one floating dtype every float argument must share
+        self.dtype_source = None
+
+    def _fail(self, error, message):
+        raise error(f"{self.function}: {message}")
+
+    def _array(self, name, array):
+        if not (hasattr(array, "shape") and hasattr(array, "dtype") and hasattr(array, "ndim")):
+            self._fail(TypeError, f"{name} must be a numpy array, got {type(array).__name__}")
+
+    def shape(self, name, array, dims):
+        """Check ndim and every dimension of `array` against dims such as "N,T,4H"."""
+        self._array(name, array)
+        dims = tuple(dims.split(","))
+        got = tuple(array.shape)
+        if len(got) != len(dims):
+            self._fail(ValueError, f"{name} has shape {got}; expected {_describe(dims, self.sizes)}")
+        for dim, size in zip(dims, got):
+            factor, letter = _split(dim)
+            if letter in self.sizes:
+                if size != factor * self.sizes[letter]:
+                    self._fail(ValueError, f"{name} has shape {got}; expected "
+                               f"{_describe(dims, self.sizes)} ({letter} = {self.sizes[letter]} "
+                               f"from {self.source[letter]})")
+            else:
+                if size % factor:
+                    self._fail(ValueError, f"{name} has shape {got}; dimension {dim} must be a "
+                               f"multiple of {factor}, got {size}")
+                self.sizes[letter] = size // factor
+                self.source[letter] = name
+        return got
+
+    def floats(self, name, array, dims):
+        """A floating-point array of the given dims, in the same dtype as the other floats."""
+        self.shape(name, array, dims)
+        self.floating(name, array)
+
+    def floating(self, name, array):
+        """A floating-point array of any shape, in the same dtype as the other floats."""
+        self._array(name, array)
+        dtype = np.dtype(array.dtype)
+        if dtype.kind != "f":
+            self._fail(TypeError, f"{name} must be a floating-point array, got dtype {dtype}")
+        if self.dtype is None:
+            self.dtype, self.dtype_source = dtype, name
+        elif dtype != self.dtype:
+            self._fail(TypeError, f"{name} has dtype {dtype} but {self.dtype_source} has dtype "
+                       f"{self.dtype}; all floating-point arguments must share one dtype")
+
+    def indices(self, name, array, dims, upper):
+        """Integer indices of the given dims, each in [0, sizes[upper])."""
+        self.shape(name, array, dims)
+        dtype = np.dtype(array.dtype)
+        if dtype.kind not in "iu":
+            self._fail(TypeError, f"{name} must hold integer indices, got dtype {dtype}")
+        limit = self.sizes[upper]
+        if array.size == 0:
+            return
+        for bad, problem in ((array < 0, "negative"), (array >= limit, "too large")):
+            if bad.any():
+                where = tuple(int(i) for i in np.argwhere(bad)[0])
+                position = ", ".join(map(str, where))
+                self._fail(ValueError, f"{name}[{position}] = {int(array[where])} is {problem}; "
+                           f"expected integers in 0 <= {name} < {upper} = {limit}")
+
+    def mask(self, name, array, dims):
+        """A boolean mask (integer or float 0/1 arrays are accepted too)."""
+        self.shape(name, array, dims)
+        dtype = np.dtype(array.dtype)
+        if dtype.kind == "b":
+            return
+        if dtype.kind not in "iuf":
+            self._fail(TypeError, f"{name} must be a boolean array, got dtype {dtype}")
+        if array.size and not np.all((array == 0) | (array == 1)):
+            self._fail(ValueError, f"{name} must be boolean (or hold only 0 and 1), "
+                       f"got values such as {array[(array != 0) & (array != 1)].flat[0]!r}")
+
+    def upstream(self, name, array, output_name, output):
+        """An upstream gradient: exactly the shape and dtype of the output it belongs to."""
+        self._array(name, array)
+        if tuple(array.shape) != tuple(output.shape):
+            self._fail(ValueError, f"{name} has shape {tuple(array.shape)}; expected "
+                       f"{tuple(output.shape)}, the shape of {output_name} from the forward pass")
+        self.dtype, self.dtype_source = np.dtype(output.dtype), output_name
+        self.floating(name, array)

@@ -1,0 +1,60 @@
+"""Word embedding: look up one D-dimensional vector per word index.
+
+    out[n, t] = W[x[n, t]]        (N, T, D)
+"""
+from typing import NamedTuple
+
+import numpy as np
+
+from layer_contracts import Contract
+
+
+class WordEmbeddingCache(NamedTuple):
+    x: np.ndarray       # (N, T) word indices
+    W_shape: tuple      # (V, D)
+    W_dtype: np.dtype
+
+
+def word_embedding_forward(x, W):
+    """Look up the word vectors of a batch of index sequences: out = W[x].
+
+    Inputs:
+    - x: (N, T) integer word indices, each in [0, V)
+    - W: (V, D) one word vector per row
+
+    Returns a tuple of:
+    - out: (N, T, D) the word vector of every index
+    - cache: WordEmbeddingCache for word_embedding_backward
+    """
+    contract = Contract("word_embedding_forward")
+    contract.floats("W", W, "V,D")
+    contract.indices("x", x, "N,T", upper="V")
+    out = W[x]  # (N, T, D) one fancy-indexing operation, no Python loop
+    return out, WordEmbeddingCache(x, W.shape, W.dtype)
+
+
+def word_embedding_backward(dout, cache):
+    """Backward pass for word embeddings: row v of dW sums dout over every position holding v.
+
+    A word that occurs several times in the batch receives the sum of all their gradients.
+    `dW[x] += dout` would keep only one of them (numpy's buffered fancy assignment); the sum
+    over each group of equal indices is what the chain rule asks for.
+
+    Inputs:
+    - dout: (N, T, D) upstream gradient
+    - cache: WordEmbeddingCache from word_embedding_forward
+
+    Returns:
+    - dW: (V, D) gradient with respect to the word vectors
+    """
+    x, W_shape, W_dtype = cache
+    V, D = W_shape
+    contract = Contract("word_embedding_backward")
+    contract.upstream("dout", dout, "out", np.empty(x.shape + (D,), dtype=W_dtype))
+    indices = x.ravel()                          # (N*T,)
+    order = np.argsort(indices, kind="stable")   # (N*T,) positions grouped by word
+    words, starts = np.unique(indices[order], return_index=True)  # each word once, where its group starts
+    dW = np.zeros(W_shape, dtype=W_dtype)        # (V, D) words absent from x get zero gradient
+    if indices.size:
+        dW[words] = np.add.reduceat(dout.reshape(-1, D)[order], starts, axis=0)  # (U, D) group sums
+    return dW

@@ -1,0 +1,146 @@
+"""Vanilla RNN with a tanh activation: one step, and a whole sequence.
+
+    a_t = x_t Wx + h_{t-1} Wh + b        (N, H)
+    h_t = tanh(a_t)                      (N, H)
+
+The step functions are the teaching form: one chain-rule line per step. The sequence functions
+compute the same math arranged for speed: the input projection x_t Wx of every timestep is one
+matrix product before the time loop, only the recurrent product h_{t-1} Wh stays inside it, and
+the backward collects da_t for all t so that dx, dWx, dWh and db are single products after it.
+"""
+from typing import NamedTuple
+
+import numpy as np
+
+from layer_contracts import Contract
+
+
+class RNNStepCache(NamedTuple):
+    x: np.ndarray       # (N, D)
+    prev_h: np.ndarray  # (N, H)
+    Wx: np.ndarray      # (D, H)
+    Wh: np.ndarray      # (H, H)
+    next_h: np.ndarray  # (N, H), tanh's output, which is all its derivative needs
+
+
+class RNNCache(NamedTuple):
+    x: np.ndarray   # (N, T, D)
+    h0: np.ndarray  # (N, H)
+    Wx: np.ndarray  # (D, H)
+    Wh: np.ndarray  # (H, H)
+    h: np.ndarray   # (N, T, H), every hidden state
+
+
+def rnn_step_forward(x, prev_h, Wx, Wh, b):
+    """Run one timestep of a vanilla RNN: next_h = tanh(x Wx + prev_h Wh + b).
+
+    Inputs:
+    - x: (N, D) input for this timestep
+    - prev_h: (N, H) hidden state from the previous timestep
+    - Wx: (D, H) input-to-hidden weights
+    - Wh: (H, H) hidden-to-hidden weights
+    - b: (H,) biases
+
+    Returns a tuple of:
+    - next_h: (N, H) next hidden state
+    - cache: RNNStepCache for rnn_step_backward
+    """
+    contract = Contract("rnn_step_forward")
+    contract.floats("x", x, "N,D")
+    contract.floats("prev_h", prev_h, "N,H")
+    contract.floats("Wx", Wx, "D,H")
+    contract.floats("Wh", Wh, "H,H")
+    contract.floats("b", b, "H")
+    next_h = np.tanh(x @ Wx + prev_h @ Wh + b)  # (N, H)
+    return next_h, RNNStepCache(x, prev_h, Wx, Wh, next_h)
+
+
+def rnn_step_backward(dnext_h, cache):
+    """Backward pass for one timestep of a vanilla RNN.
+
+    Inputs:
+    - dnext_h: (N, H) gradient of the loss with respect to next_h
+    - cache: RNNStepCache from rnn_step_forward
+
+    Returns a tuple of:
+    - dx: (N, D) gradient with respect to x
+    - dprev_h: (N, H) gradient with respect to prev_h
+    - dWx: (D, H) gradient with respect to Wx
+    - dWh: (H, H) gradient with respect to Wh
+    - db: (H,) gradient with respect to b
+    """
+    x, prev_h, Wx, Wh, next_h = cache
+    Contract("rnn_step_backward").upstream("dnext_h", dnext_h, "next_h", next_h)
+    da = dnext_h * (1 - next_h * next_h)  # (N, H) through tanh, via its output
+    dx = da @ Wx.T                        # (N, D)
+    dprev_h = da @ Wh.T                   # (N, H)
+    dWx = x.T @ da                        # (D, H)
+    dWh = prev_h.T @ da                   # (H, H)
+    db = da.sum(axis=0)                   # (H,)  b was broadcast over N
+    return dx, dprev_h, dWx, dWh, db
+
+
+def rnn_forward(x, h0, Wx, Wh, b):
+    """Run a vanilla RNN over a whole sequence: h_t = tanh(x_t Wx + h_{t-1} Wh + b).
+
+    Inputs:
+    - x: (N, T, D) input sequence
+    - h0: (N, H) initial hidden state
+    - Wx: (D, H) input-to-hidden weights
+    - Wh: (H, H) hidden-to-hidden weights
+    - b: (H,) biases
+
+    Returns a tuple of:
+    - h: (N, T, H) hidden states of every timestep
+    - cache: RNNCache for rnn_backward
+    """
+    contract = Contract("rnn_forward")
+    contract.floats("x", x, "N,T,D")
+    contract.floats("h0", h0, "N,H")
+    contract.floats("Wx", Wx, "D,H")
+    contract.floats("Wh", Wh, "H,H")
+    contract.floats("b", b, "H")
+    N, T, D = x.shape
+    H = h0.shape[1]
+    h = x.reshape(N * T, D) @ Wx  # (N*T, H) the input projection of every timestep at once
+    h = h.reshape(N, T, H)        # (N, T, H) holds a_t - h_{t-1} Wh until step t overwrites it
+    h += b
+    prev_h = h0
+    for t in range(T):
+        prev_h = np.tanh(h[:, t] + prev_h @ Wh, out=h[:, t])  # (N, H)
+    return h, RNNCache(x, h0, Wx, Wh, h)
+
+
+def rnn_backward(dh, cache):
+    """Backward pass for a vanilla RNN over a whole sequence.
+
+    Inputs:
+    - dh: (N, T, H) upstream gradient of every hidden state h_t (not only the last)
+    - cache: RNNCache from rnn_forward
+
+    Returns a tuple of:
+    - dx: (N, T, D) gradient with respect to x
+    - dh0: (N, H) gradient with respect to h0
+    - dWx: (D, H) gradient with respect to Wx
+    - dWh: (H, H) gradient with respect to Wh
+    - db: (H,) gradient with respect to b
+    """
+    x, h0, Wx, Wh, h = cache
+    Contract("rnn_backward").upstream("dh", dh, "h", h)
+    N, T, D = x.shape
+    H = h0.shape[1]
+    da = np.empty_like(h)              # (N, T, H) gradient of a_t for every t
+    dprev_h = np.zeros_like(h0)        # (N, H) gradient reaching h_t from step t+1
+    for t in reversed(range(T)):
+        dh_t = dh[:, t] + dprev_h                           # (N, H) from the loss and from t+1
+        da[:, t] = dh_t * (1 - h[:, t] * h[:, t])           # (N, H) through tanh, via its output
+        dprev_h = da[:, t] @ Wh.T                           # (N, H) carried back to step t-1
+    prev_h = np.concatenate([h0[:, None], h[:, :-1]], axis=1)  # (N, T, H) h_{t-1} for every t
+    da_flat = da.reshape(N * T, H)
+    dx = (da_flat @ Wx.T).reshape(N, T, D)   # (N, T, D)
+    dh0 = dprev_h                            # (N, H)
+    dWx = x.reshape(N * T, D).T @ da_flat    # (D, H) summed over every (n, t)
+    dWh = prev_h.reshape(N * T, H).T @ da_flat  # (H, H)
+    db = da_flat.sum(axis=0)                 # (H,)
+    return dx, dh0, dWx, dWh, db
+

@@ -1,0 +1,155 @@
+"""The one list of layers to check: tests, `rnn-gradcheck` and the benchmarks all iterate it.
+
+Each `LayerSpec` ties the seed's function names (what an implementation must define) to the
+autograd reference in this package and describes the arguments, so that random cases can be
+made for any layer the same way. Adding a layer = a forward (and backward) in `manual/`, a
+reference in `rnn_autograd/`, and one entry in `LAYERS`.
+
+Dims are written with the legend letters (N batch, T time, D input, H hidden, V vocabulary,
+M output); "4H" is the packed LSTM gate axis, in the order i, f, o, g.
+"""
+from dataclasses import dataclass
+from typing import Callable
+
+import rnn_autograd
+
+GATES = ("i", "f", "o", "g")  # order of the four H-blocks along an LSTM's 4H axis
+
+
+@dataclass(frozen=True)
+class Arg:
+    """One argument of a forward function.
+
+    kind: "data" (floats of standard deviation `scale`), "weight" (floats of standard deviation
+    scale / sqrt(rows), so that pre-activations stay moderate), "bias" (like data), "index"
+    (integers in [0, upper)) or "mask" (booleans).
+    """
+    name: str
+    dims: str
+    kind: str = "data"
+    scale: float = 1.0
+    upper: str = ""  # for "index": the letter that bounds the values, e.g. "V"
+
+    @property
+    def letters(self):
+        return tuple(self.dims.split(","))
+
+    @property
+    def differentiable(self):
+        return self.kind in ("data", "weight", "bias")
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """A seed layer: its function names, its autograd reference and its arguments."""
+    name: str                    # reference name in rnn_autograd, e.g. "lstm_step"
+    forward: str                 # seed name, e.g. "lstm_step_forward"
+    backward: str | None         # seed name of the backward, None if the seed has none
+    reference: Callable          # forward-only autograd function with the same arguments
+    args: tuple[Arg, ...]
+    outputs: tuple[str, ...]     # forward outputs before the cache, e.g. ("next_h", "next_c")
+    output_dims: tuple[str, ...] # dims of each output ("" for a scalar)
+    wrt: tuple[str, ...] = ()    # arguments the backward returns gradients for, in order
+    has_cache: bool = True       # does the forward return a cache as its last value?
+    loss_gradient: bool = False  # temporal_softmax_loss: forward returns (loss, dx) itself
+
+    @property
+    def functions(self):
+        """Seed names this layer covers: forward, then backward if any."""
+        return (self.forward,) + ((self.backward,) if self.backward else ())
+
+    @property
+    def gradient_names(self):
+        """Names of the returned gradients, the seed's way: dx, dprev_h, dWx, ..."""
+        return tuple("d" + name for name in self.wrt)
+
+    @property
+    def upstream_names(self):
+        """Names of the upstream gradients a backward takes: dnext_h, dh, dout, ..."""
+        return tuple("d" + name for name in self.outputs)
+
+    def arg(self, name):
+        return next(arg for arg in self.args if arg.name == name)
+
+
+_RNN_ARGS = (
+    Arg("Wx", "D,H", "weight"),
+    Arg("Wh", "H,H", "weight"),
+    Arg("b", "H", "bias", 0.5),
+)
+_LSTM_ARGS = (
+    Arg("Wx", "D,4H", "weight", 0.8),
+    Arg("Wh", "H,4H", "weight", 0.8),
+    Arg("b", "4H", "bias", 0.5),
+)
+
+LAYERS = (
+    LayerSpec(
+        name="rnn_step", forward="rnn_step_forward", backward="rnn_step_backward",
+        reference=rnn_autograd.rnn_step,
+        args=(Arg("x", "N,D"), Arg("prev_h", "N,H", scale=0.5)) + _RNN_ARGS,
+        outputs=("next_h",), output_dims=("N,H",),
+        wrt=("x", "prev_h", "Wx", "Wh", "b"),
+    ),
+    LayerSpec(
+        name="rnn", forward="rnn_forward", backward="rnn_backward",
+        reference=rnn_autograd.rnn,
+        args=(Arg("x", "N,T,D"), Arg("h0", "N,H", scale=0.5)) + _RNN_ARGS,
+        outputs=("h",), output_dims=("N,T,H",),
+        wrt=("x", "h0", "Wx", "Wh", "b"),
+    ),
+    LayerSpec(
+        name="word_embedding", forward="word_embedding_forward",
+        backward="word_embedding_backward", reference=rnn_autograd.word_embedding,
+        args=(Arg("x", "N,T", "index", upper="V"), Arg("W", "V,D")),
+        outputs=("out",), output_dims=("N,T,D",),
+        wrt=("W",),
+    ),
+    LayerSpec(
+        name="sigmoid", forward="sigmoid", backward=None,
+        reference=rnn_autograd.sigmoid,
+        args=(Arg("x", "N,H", scale=4.0),),
+        outputs=("s",), output_dims=("N,H",),
+        has_cache=False,
+    ),
+    LayerSpec(
+        name="lstm_step", forward="lstm_step_forward", backward="lstm_step_backward",
+        reference=rnn_autograd.lstm_step,
+        args=(Arg("x", "N,D"), Arg("prev_h", "N,H", scale=0.5),
+              Arg("prev_c", "N,H", scale=0.5)) + _LSTM_ARGS,
+        outputs=("next_h", "next_c"), output_dims=("N,H", "N,H"),
+        wrt=("x", "prev_h", "prev_c", "Wx", "Wh", "b"),
+    ),
+    LayerSpec(
+        name="lstm", forward="lstm_forward", backward="lstm_backward",
+        reference=rnn_autograd.lstm,
+        args=(Arg("x", "N,T,D"), Arg("h0", "N,H", scale=0.5)) + _LSTM_ARGS,
+        outputs=("h",), output_dims=("N,T,H",),
+        wrt=("x", "h0", "Wx", "Wh", "b"),
+    ),
+    LayerSpec(
+        name="temporal_affine", forward="temporal_affine_forward",
+        backward="temporal_affine_backward", reference=rnn_autograd.temporal_affine,
+        args=(Arg("x", "N,T,D"), Arg("w", "D,M", "weight"), Arg("b", "M", "bias", 0.5)),
+        outputs=("out",), output_dims=("N,T,M",),
+        wrt=("x", "w", "b"),
+    ),
+    LayerSpec(
+        name="temporal_softmax_loss", forward="temporal_softmax_loss", backward=None,
+        reference=rnn_autograd.temporal_softmax_loss,
+        args=(Arg("x", "N,T,V", scale=2.0), Arg("y", "N,T", "index", upper="V"),
+              Arg("mask", "N,T", "mask")),
+        outputs=("loss",), output_dims=("",),
+        wrt=("x",), has_cache=False, loss_gradient=True,
+    ),
+)
+
+SEED_FUNCTIONS = tuple(name for layer in LAYERS for name in layer.functions)  # all 14
+
+
+def layer_of(function):
+    """The LayerSpec that covers a seed function name (forward or backward)."""
+    for layer in LAYERS:
+        if function in layer.functions:
+            return layer
+    raise KeyError(function)

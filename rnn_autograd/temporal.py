@@ -1,0 +1,47 @@
+"""Per-timestep affine map and softmax loss (autograd twin of manual/temporal.py)."""
+import autograd.numpy as np
+
+from layer_contracts import Contract
+
+
+def temporal_affine(x, w, b):
+    """Apply one affine map to the vector of every timestep: out = x w + b.
+
+    Inputs:
+    - x: (N, T, D) input sequence
+    - w: (D, M) weights
+    - b: (M,) biases
+
+    Returns:
+    - out: (N, T, M) output sequence
+    """
+    contract = Contract("temporal_affine")
+    contract.floats("x", x, "N,T,D")
+    contract.floats("w", w, "D,M")
+    contract.floats("b", b, "M")
+    return x @ w + b  # (N, T, M)
+
+
+def temporal_softmax_loss(x, y, mask):
+    """Masked softmax cross-entropy, summed over time and averaged over the batch (N).
+
+    loss = -(1/N) sum_{n,t} mask[n, t] log softmax(x[n, t])[y[n, t]]
+
+    Inputs:
+    - x: (N, T, V) scores
+    - y: (N, T) integer ground-truth indices, each in [0, V)
+    - mask: (N, T) boolean, True where the position counts
+
+    Returns:
+    - loss: scalar
+    """
+    contract = Contract("temporal_softmax_loss")
+    contract.floats("x", x, "N,T,V")
+    contract.indices("y", y, "N,T", upper="V")
+    contract.mask("mask", mask, "N,T")
+    N, T, V = x.shape
+    shifted = x - np.max(x, axis=2, keepdims=True)                        # (N, T, V)
+    log_p = shifted - np.log(np.sum(np.exp(shifted), axis=2, keepdims=True))  # (N, T, V)
+    n, t = np.arange(N)[:, None], np.arange(T)[None, :]
+    log_p_y = log_p[n, t, y]                                             # (N, T)
+    return -np.sum(log_p_y * mask) / N
