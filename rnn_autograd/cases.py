@@ -61,8 +61,26 @@ def _mask(shape, rng):
     return mask
 
 
-def make_inputs(layer, sizes, rng, dtype=np.float64):
-    """Random arguments for `layer` as a dict name -> array, in argument order."""
+def has_extreme_case(layer):
+    """Does the layer have inputs worth testing at extreme magnitude (sigmoid, softmax)?"""
+    return any(arg.extreme for arg in layer.args)
+
+
+def _extreme(shape, magnitude, rng):
+    """Values of magnitude `magnitude` with random signs, plus a few at 0 and moderate values."""
+    values = magnitude * rng.choice([-1.0, 1.0], size=shape) * rng.uniform(0.5, 1.0, size=shape)
+    flat = values.reshape(-1)
+    special = np.array([-magnitude, magnitude, 0.0, -40.0, 40.0])[:flat.size]
+    flat[:special.size] = special
+    return values
+
+
+def make_inputs(layer, sizes, rng, dtype=np.float64, extreme=False):
+    """Random arguments for `layer` as a dict name -> array, in argument order.
+
+    With extreme=True, arguments that declare an `extreme` magnitude (sigmoid's x: +-1000,
+    the softmax scores: +-800) get values of that size instead of moderate ones.
+    """
     inputs = {}
     for arg in layer.args:
         shape = shape_of(arg.dims, sizes)
@@ -70,6 +88,8 @@ def make_inputs(layer, sizes, rng, dtype=np.float64):
             inputs[arg.name] = _indices(shape, sizes[arg.upper], rng)
         elif arg.kind == "mask":
             inputs[arg.name] = _mask(shape, rng)
+        elif extreme and arg.extreme:
+            inputs[arg.name] = _extreme(shape, arg.extreme, rng).astype(dtype)
         else:
             scale = arg.scale / np.sqrt(shape[0]) if arg.kind == "weight" else arg.scale
             inputs[arg.name] = (scale * rng.standard_normal(shape)).astype(dtype)

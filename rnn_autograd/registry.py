@@ -29,6 +29,7 @@ class Arg:
     kind: str = "data"
     scale: float = 1.0
     upper: str = ""  # for "index": the letter that bounds the values, e.g. "V"
+    extreme: float = 0.0  # magnitude of the values in an extreme-input case (0: no such case)
 
     @property
     def letters(self):
@@ -108,7 +109,7 @@ LAYERS = (
     LayerSpec(
         name="sigmoid", forward="sigmoid", backward=None,
         reference=rnn_autograd.sigmoid,
-        args=(Arg("x", "N,H", scale=4.0),),
+        args=(Arg("x", "N,H", scale=4.0, extreme=1000.0),),
         outputs=("s",), output_dims=("N,H",),
         has_cache=False,
     ),
@@ -137,7 +138,7 @@ LAYERS = (
     LayerSpec(
         name="temporal_softmax_loss", forward="temporal_softmax_loss", backward=None,
         reference=rnn_autograd.temporal_softmax_loss,
-        args=(Arg("x", "N,T,V", scale=2.0), Arg("y", "N,T", "index", upper="V"),
+        args=(Arg("x", "N,T,V", scale=2.0, extreme=800.0), Arg("y", "N,T", "index", upper="V"),
               Arg("mask", "N,T", "mask")),
         outputs=("loss",), output_dims=("",),
         wrt=("x",), has_cache=False, loss_gradient=True,
