@@ -1,5 +1,6 @@
 """Per-timestep affine map and softmax loss (autograd twin of manual/temporal.py)."""
 import autograd.numpy as np
+from autograd.tracer import getval
 
 from layer_contracts import Contract
 
@@ -40,7 +41,10 @@ def temporal_softmax_loss(x, y, mask):
     contract.indices("y", y, "N,T", upper="V")
     contract.mask("mask", mask, "N,T")
     N, T, V = x.shape
-    shifted = x - np.max(x, axis=2, keepdims=True)                        # (N, T, V)
+    # Shift by the largest score so exp cannot overflow. The loss does not depend on the shift,
+    # so it is taken as a constant (getval): autograd's VJP of max divides by an integer count
+    # and would turn a float32 gradient into float64.
+    shifted = x - np.max(getval(x), axis=2, keepdims=True)                # (N, T, V)
     log_p = shifted - np.log(np.sum(np.exp(shifted), axis=2, keepdims=True))  # (N, T, V)
     n, t = np.arange(N)[:, None], np.arange(T)[None, :]
     log_p_y = log_p[n, t, y]                                             # (N, T)
