@@ -8,13 +8,21 @@
 Each runs on the fixed cases of `layer_testing.CASES` (ids such as "lstm_step_backward-seed3")
 and on sizes drawn by hypothesis.
 """
+import warnings
+
+import autograd
 import numpy as np
 import pytest
 from hypothesis import given, settings
 
+import manual
+import rnn_autograd
+
 from layer_testing import (FORWARD_FUNCTIONS, GRADIENT_FUNCTIONS, NUMPY_SEEDS, assert_close,
                            layer_named, manual_gradients, manual_outputs, parametrise_cases,
                            random_case, reference_gradients, reference_outputs, sizes_strategy)
+from rnn_autograd.cases import DISTINCT_SIZES, UNIT_SIZES, has_extreme_case, make_inputs
+from rnn_autograd.registry import LAYERS
 
 # float64, same math in both trees: only the order of roundings differs (sums over N and T,
 # fused vs split matrix products), a few ulps per operation over a few dozen operations.
@@ -23,6 +31,9 @@ from layer_testing import (FORWARD_FUNCTIONS, GRADIENT_FUNCTIONS, NUMPY_SEEDS, a
 # the largest entry (see assert_close) for entries that cancel to nearly zero.
 VJP_RTOL = 1e-9
 VJP_ATOL = 1e-12
+# The same comparison in float32 (extreme-input test): a few float32 roundings (6e-8 each) apart.
+FLOAT32_VJP_RTOL = 1e-5
+FLOAT32_VJP_ATOL = 1e-6
 
 # Hypothesis draws per test: 16 tests x 50 draws of a few ms each take a few seconds.
 HYPOTHESIS_SETTINGS = settings(max_examples=50, deadline=None, print_blob=True)
@@ -84,3 +95,64 @@ def test_every_seed_function_is_covered():
     from rnn_autograd.registry import SEED_FUNCTIONS
     assert len(SEED_FUNCTIONS) == 14
     assert set(FORWARD_FUNCTIONS) | set(GRADIENT_FUNCTIONS) == set(SEED_FUNCTIONS)
+
+
+# ---------------------------------------------------------------------------------------------
+# Extreme inputs: sigmoid at +-1000, softmax scores at +-800
+# ---------------------------------------------------------------------------------------------
+
+EXTREME_LAYERS = [layer for layer in LAYERS if has_extreme_case(layer)]
+
+
+def _no_warnings(call, *args):
+    """Run call(*args) with every warning an error and numpy raising on overflow, division by
+    zero and invalid values. Underflow stays numpy's default (ignored): sigmoid(-1000) = 0 is
+    the correctly rounded result and cannot be reached without underflowing."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(over="raise", divide="raise", invalid="raise"):
+            return call(*args)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("sizes", [DISTINCT_SIZES, UNIT_SIZES], ids=["distinct", "unit"])
+@pytest.mark.parametrize("layer", EXTREME_LAYERS, ids=[layer.name for layer in EXTREME_LAYERS])
+def test_extreme_inputs_give_finite_values_and_gradients(layer, sizes, dtype):
+    rng = np.random.default_rng(5)
+    inputs = make_inputs(layer, sizes, rng, dtype, extreme=True)
+    upstream = random_case(layer, sizes, 5, dtype)[1]
+    assert max(np.max(np.abs(inputs[arg.name])) for arg in layer.args if arg.extreme) >= 800
+    results = {
+        "manual outputs": _no_warnings(manual_outputs, layer, inputs),
+        "autograd outputs": _no_warnings(reference_outputs, layer, inputs),
+    }
+    manual_result = _no_warnings(manual_gradients, layer, inputs, upstream)
+    reference_result = _no_warnings(reference_gradients, layer, inputs, upstream)
+    for name, gradient in manual_result.items():
+        results["manual " + name] = [gradient]
+        results["autograd " + name] = [reference_result[name]]
+    for name, values in results.items():
+        for value in values:
+            assert np.all(np.isfinite(value)), f"{layer.name}: {name} is not finite"
+            assert np.asarray(value).dtype == dtype, f"{layer.name}: {name} is {value.dtype}"
+    # both trees agree there too: float64 as tightly as anywhere; float32 to float32 precision
+    rtol, atol = (VJP_RTOL, VJP_ATOL) if dtype == np.float64 else (FLOAT32_VJP_RTOL, FLOAT32_VJP_ATOL)
+    for name in manual_result:
+        assert_close(manual_result[name], reference_result[name], rtol, atol, f"{layer.name}: {name}")
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_sigmoid_values_and_gradient_at_the_extremes(dtype):
+    """sigmoid(+-1000) is 1 / 0 exactly, sigmoid(0) = 0.5; autograd's gradient is exactly 0.25
+    at 0 and 0 at +-1000, all without a warning, in both trees."""
+    x = np.array([-1000.0, -40.0, 0.0, 40.0, 1000.0], dtype=dtype)
+    for sigmoid in (manual.sigmoid, rnn_autograd.sigmoid):
+        s = _no_warnings(sigmoid, x)
+        assert s.dtype == dtype
+        assert s[0] == 0 and s[2] == 0.5 and s[4] == 1
+        assert 0 < s[1] < 1e-17 and 1 - 1e-7 < s[3] <= 1   # sigmoid(-40) = 4.2e-18 keeps its digits
+        gradient = _no_warnings(autograd.elementwise_grad(sigmoid), x)
+        assert gradient.dtype == dtype
+        assert np.all(np.isfinite(gradient))
+        assert gradient[2] == 0.25
+        assert gradient[0] == 0 and gradient[4] == 0
