@@ -1,0 +1,80 @@
+"""Which cases the checker runs, and how a case is written down so that it can be replayed.
+
+A case is fully determined by its sizes, a data seed, a dtype and whether its inputs are
+extreme: `Case.parse(case.replay_text())` makes the same inputs again, bit for bit.
+"""
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from rnn_autograd.cases import DISTINCT_SIZES, SIZE_LETTERS, UNIT_SIZES, draw_sizes, has_extreme_case
+
+DEFAULT_CASES = 20  # per function: the fixed cases below plus random ones; about 0.2 s each function
+
+
+@dataclass(frozen=True)
+class Case:
+    sizes: dict = field(hash=False)
+    seed: int
+    dtype: str = "float64"
+    extreme: bool = False
+
+    def letters(self, layer):
+        """The size letters the layer actually uses, in legend order."""
+        used = {dim.lstrip("0123456789") for arg in layer.args for dim in arg.letters}
+        return [letter for letter in SIZE_LETTERS if letter in used]
+
+    def shape_text(self, layer):
+        return ", ".join(f"{letter}={self.sizes[letter]}" for letter in self.letters(layer))
+
+    def replay_text(self, layer):
+        """'N=1,T=2,D=2,H=1,seed=7,dtype=float64' (plus ',extreme'): the --replay argument."""
+        parts = [f"{letter}={self.sizes[letter]}" for letter in self.letters(layer)]
+        parts += [f"seed={self.seed}", f"dtype={self.dtype}"] + (["extreme"] if self.extreme else [])
+        return ",".join(parts)
+
+    @classmethod
+    def parse(cls, text):
+        """Inverse of replay_text; unknown or malformed parts raise ValueError."""
+        sizes, seed, dtype, extreme = dict(DISTINCT_SIZES), 0, "float64", False
+        for part in filter(None, (p.strip() for p in text.split(","))):
+            key, _, value = part.partition("=")
+            if key == "extreme" and not value:
+                extreme = True
+            elif key in SIZE_LETTERS and value.isdigit() and int(value) > 0:
+                sizes[key] = int(value)
+            elif key == "seed" and value.isdigit():
+                seed = int(value)
+            elif key == "dtype" and value in ("float64", "float32"):
+                dtype = value
+            else:
+                raise ValueError(f"cannot read {part!r} in the case {text!r}; expected parts such as "
+                                 "N=2, T=3, seed=5, dtype=float32, extreme")
+        return cls(sizes, seed, dtype, extreme)
+
+
+def schedule(layer, count, seed, dtypes=("float64", "float32")):
+    """The cases for one layer: deliberate edge cases first, then random sizes.
+
+    Always included (as far as `count` allows): pairwise-distinct sizes (a Wx / Wh or D / H
+    mix-up cannot pass the shape checks), N = T = H = 1, float32, extreme inputs (sigmoid,
+    softmax), one sequence with T = 3. Random sizes are in [1, 6], with D != H and N != H.
+    """
+    first = dtypes[0]
+    fixed = [
+        Case(dict(DISTINCT_SIZES), seed, first),
+        Case(dict(UNIT_SIZES), seed + 1, first),
+    ]
+    if "float32" in dtypes and first != "float32":
+        fixed.append(Case(dict(DISTINCT_SIZES), seed + 2, "float32"))
+    if has_extreme_case(layer):
+        fixed.append(Case(dict(DISTINCT_SIZES), seed + 3, first, extreme=True))
+    fixed.append(Case(dict(DISTINCT_SIZES, N=1, T=3), seed + 4, first))
+    cases = fixed[:count]
+    rng = np.random.default_rng([seed, 7919])
+    index = 0
+    while len(cases) < count:
+        index += 1
+        dtype = "float32" if ("float32" in dtypes and index % 5 == 0) or dtypes == ("float32",) else first
+        cases.append(Case(draw_sizes(rng), seed + 100 + index, dtype))
+    return cases

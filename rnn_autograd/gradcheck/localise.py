@@ -1,0 +1,250 @@
+"""Say where a wrong gradient goes wrong: which array, which timestep, which gate, what pattern.
+
+- Which array: every returned gradient is compared; the first wrong one is named, and the
+  others are listed as right or wrong.
+- Which timestep: the backward is called again with an upstream gradient that is nonzero at
+  one timestep s only. The first s that gives a wrong gradient is reported, and whether the
+  error sits at step s itself (the step's own backward) or only at earlier steps (the gradient
+  carried back across time) or only in the parameters (contributions not summed over time).
+- Which gate: for arrays with a 4H axis, the error of each block i, f, o, g.
+- Which side: central finite differences of the reference forward along random directions say
+  whether the implementation or autograd is right.
+"""
+import numpy as np
+
+from rnn_autograd.gradcheck.check import as_tuple, read_only_copy
+from rnn_autograd.gradcheck.compare import compare, tolerance_for
+from rnn_autograd.registry import GATES
+
+# Central differences in float64 with a step of 1e-6 on values of order 1: truncation error
+# about 1e-12, rounding error about 1e-16 / 1e-6 = 1e-10 times the scale of the loss. 1e-6 leaves
+# a margin of 100 and still separates a wrong gradient (errors of order 1e-2 and more).
+FINITE_DIFFERENCE_STEP = 1e-6
+FINITE_DIFFERENCE_TOLERANCE = 1e-6
+FINITE_DIFFERENCE_DIRECTIONS = 3
+
+
+def _axis(dims, letter):
+    letters = [dim.lstrip("0123456789") for dim in dims.split(",")] if dims else []
+    return letters.index(letter) if letter in letters else None
+
+
+def _gate_axis(dims):
+    return dims.split(",").index("4H") if dims and "4H" in dims.split(",") else None
+
+
+def gate_blocks(got, want, dims, tolerance):
+    """The gates (i, f, o, g) whose block of a 4H-axis array is wrong."""
+    axis = _gate_axis(dims)
+    if axis is None or np.shape(got) != np.shape(want):
+        return []
+    blocks_got = np.split(np.asarray(got, dtype=np.float64), 4, axis=axis)
+    blocks_want = np.split(np.asarray(want, dtype=np.float64), 4, axis=axis)
+    scale = max(1.0, float(np.max(np.abs(want))))
+    return [gate for gate, a, b in zip(GATES, blocks_got, blocks_want)
+            if float(np.max(np.abs(a - b))) / scale > tolerance]
+
+
+def timestep_errors(got, want, dims, tolerance):
+    """Timesteps t at which got[..., t, ...] is wrong, for an array with a T axis."""
+    axis = _axis(dims, "T")
+    if axis is None or np.shape(got) != np.shape(want):
+        return []
+    scale = max(1.0, float(np.max(np.abs(want))))
+    difference = np.abs(np.asarray(got, dtype=np.float64) - want)
+    per_step = np.max(np.moveaxis(difference, axis, 0).reshape(difference.shape[axis], -1), axis=1)
+    return [int(t) for t in np.flatnonzero(per_step / scale > tolerance)]
+
+
+def _arg_dims(layer, gradient_name):
+    return layer.arg(gradient_name[1:]).dims
+
+
+def special_patterns(layer, inputs, name, got, want, tolerance):
+    """Patterns tied to the layer's data: repeated word indices, masked positions."""
+    if np.shape(got) != np.shape(want):
+        return None, ""
+    scale = max(1.0, float(np.max(np.abs(want))))
+    wrong = np.abs(np.asarray(got, dtype=np.float64) - want) > tolerance * scale
+    dims = _arg_dims(layer, name) if name.startswith("d") and name[1:] in {a.name for a in layer.args} else ""
+    for arg in layer.args:
+        if arg.kind == "index" and dims.split(",")[0] == arg.upper and np.any(wrong):
+            counts = np.bincount(inputs[arg.name].ravel(), minlength=np.shape(got)[0])
+            wrong_rows = np.any(wrong.reshape(wrong.shape[0], -1), axis=1)
+            if np.all(counts[wrong_rows] >= 2):
+                return "repeated indices", (f"only rows of words that occur more than once are wrong "
+                                            f"({int(wrong_rows.sum())} rows): repeated indices must "
+                                            "add up their gradients (np.add.at), not overwrite them")
+        if arg.kind == "mask" and dims.startswith("N,T") and np.any(wrong):
+            masked = ~inputs[arg.name].astype(bool)
+            wrong_positions = np.any(wrong.reshape(wrong.shape[:2] + (-1,)), axis=2)
+            if np.all(masked[wrong_positions]):
+                return "masked positions", ("only masked positions (mask False) are wrong: they "
+                                            "must get exactly zero gradient")
+    return None, ""
+
+
+def finite_difference_verdict(reference, arg_name, got, want, rng):
+    """Which side agrees with central differences of the reference forward along random directions."""
+    inputs = reference.inputs
+    base = inputs[arg_name]
+    got = np.asarray(got, dtype=np.float64)
+    errors_got, errors_want = [], []
+    for _ in range(FINITE_DIFFERENCE_DIRECTIONS):
+        direction = rng.standard_normal(base.shape)
+        direction /= max(np.linalg.norm(direction), 1e-300)
+        plus = reference.scalar(dict(inputs, **{arg_name: base + FINITE_DIFFERENCE_STEP * direction}),
+                                reference.upstream, numpy=np)
+        minus = reference.scalar(dict(inputs, **{arg_name: base - FINITE_DIFFERENCE_STEP * direction}),
+                                 reference.upstream, numpy=np)
+        numeric = (float(plus) - float(minus)) / (2 * FINITE_DIFFERENCE_STEP)
+        scale = max(1.0, abs(numeric))
+        errors_got.append(abs(float(np.sum(got * direction)) - numeric) / scale)
+        errors_want.append(abs(float(np.sum(want * direction)) - numeric) / scale)
+    return max(errors_got), max(errors_want)
+
+
+def describe_side(arg_name, got_error, want_error):
+    if want_error <= FINITE_DIFFERENCE_TOLERANCE and got_error > FINITE_DIFFERENCE_TOLERANCE:
+        return (f"finite differences along {FINITE_DIFFERENCE_DIRECTIONS} random directions of "
+                f"{arg_name} agree with autograd (error {want_error:.1e}) and not with d{arg_name} "
+                f"returned (error {got_error:.1e}): the implementation is wrong")
+    if got_error <= FINITE_DIFFERENCE_TOLERANCE and want_error > FINITE_DIFFERENCE_TOLERANCE:
+        return (f"finite differences agree with the implementation's d{arg_name} (error {got_error:.1e}) "
+                f"and NOT with autograd (error {want_error:.1e}): the reference may be wrong; please report it")
+    return (f"finite differences along random directions of {arg_name}: error {got_error:.1e} against the "
+            f"implementation, {want_error:.1e} against autograd")
+
+
+def only_at(array, dims, t):
+    """A copy of an upstream gradient that keeps timestep t only (zero elsewhere)."""
+    axis = _axis(dims, "T")
+    kept = np.zeros_like(array)
+    index = [slice(None)] * array.ndim
+    index[axis] = t
+    kept[tuple(index)] = array[tuple(index)]
+    return kept
+
+
+def probe_timesteps(runner, layer, case, context):
+    """Earliest s such that an upstream gradient at timestep s alone gives a wrong gradient.
+
+    Returns (s, {gradient name: (got, want)} of the wrong ones, explanation) or None.
+    """
+    T = case.sizes.get("T", 1)
+    upstream_dims = dict(zip(layer.upstream_names, layer.output_dims))
+    if T < 2 or not any(_axis(dims, "T") is not None for dims in upstream_dims.values()):
+        return None
+    tolerance = tolerance_for(case.dtype)
+    for s in range(T):
+        upstream = {name: only_at(value, upstream_dims[name], s) for name, value in context["upstream"].items()}
+        outcome = runner.call(layer.backward, [read_only_copy(v) for v in upstream.values()] + [context["cache"]])
+        if outcome.error is not None or not isinstance(outcome.value, tuple):
+            return None
+        wants = context["reference"].gradients({k: v.astype(np.float64) for k, v in upstream.items()})
+        wrong = {}
+        for name, got in zip(layer.gradient_names, outcome.value):
+            _, problem = compare(name, got, wants[name], case.dtype, tolerance, case.sizes)
+            if problem and problem.kind == "value":
+                wrong[name] = (got, wants[name])
+        if wrong:
+            return s, wrong, _explain_timestep(layer, s, wrong, tolerance)
+    return None
+
+
+def _explain_timestep(layer, s, wrong, tolerance):
+    names = ", ".join(wrong)
+    if s == 0:
+        return (f"with upstream gradient at t=0 only, {names} already wrong: the backward of a single "
+                "step is wrong (not the carry across time)")
+    head = (f"with upstream gradient at one timestep only, every gradient is right for t < {s}; "
+            f"at t={s} only, {names} wrong")
+    for name, (got, want) in wrong.items():
+        steps = timestep_errors(got, want, _arg_dims(layer, name), tolerance)
+        if steps and s in steps:
+            return head + f": {name}[:, {s}] itself is wrong: the backward of step {s} is wrong"
+        if steps:
+            return (head + f": {name} is right at t={s} but wrong at t={', '.join(map(str, steps))}: "
+                    f"the gradient carried back from step {s} to earlier steps is wrong "
+                    "(dprev_h / dprev_c not added, or not passed on)")
+    carried = [name for name in wrong if _axis(_arg_dims(layer, name), "T") is None]
+    return (head + f": only {', '.join(carried)} wrong, so each step's gradient is right but the "
+            "contributions of the timesteps are not summed (e.g. dW = ... instead of dW += ...)")
+
+
+def locate(layer, case, result, runner, rng):
+    """Fill in the localisation of a failing case: returns a dict of findings and lines of text."""
+    tolerance = tolerance_for(case.dtype)
+    context = result.context
+    findings = dict(gradient=None, timestep=None, gate=None, pattern=None, lines=[], evidence=None)
+    problems = result.problems
+    first = problems[0]
+    findings["gradient"] = first.array
+    findings["pattern"] = first.pattern
+    lines = findings["lines"]
+    lines.append(first.message)
+    if len(problems) > 1:
+        wrong = [p.array for p in problems if p.array]
+        right = [n for n in context.get("names", layer.gradient_names) if n not in wrong] if context else []
+        lines.append(f"wrong: {', '.join(wrong)}" + (f"; right: {', '.join(right)}" if right else ""))
+    if first.kind != "value" or not context:
+        return findings
+    is_backward = "cache" in context
+    names = layer.gradient_names if is_backward else context["names"]
+    gots = context["grads"] if is_backward else context["values"]
+    wants = [context["wants"][n] for n in names] if is_backward else context["wants"]
+    values = {n: (g, w) for n, g, w in zip(names, gots, wants)}
+    got, want = values[first.array]
+    findings["evidence"] = (first.array, got, want)
+    pattern, sentence = special_patterns(layer, context["inputs"], first.array, got, want, tolerance)
+    if pattern:
+        findings["pattern"] = pattern
+        lines.append(sentence)
+    gates = []
+    for problem in problems:
+        if problem.array and problem.kind == "value" and problem.array.startswith("d") \
+                and problem.array[1:] in {a.name for a in layer.args}:
+            gates += [g for g in gate_blocks(*values[problem.array], _arg_dims(layer, problem.array),
+                                             tolerance) if g not in gates]
+    if gates:
+        findings["gate"] = gates[0] if len(gates) == 1 else None
+        lines.append(f"LSTM gate blocks with errors: {', '.join(gates)} (of i, f, o, g along 4H)"
+                     + (" -- only the " + gates[0] + " gate" if len(gates) == 1 else ""))
+    if is_backward:
+        probed = probe_timesteps(runner, layer, case, context)
+        if probed:
+            findings["timestep"], _, sentence = probed
+            lines.append(sentence)
+        if not case.extreme:
+            got_error, want_error = finite_difference_verdict(context["reference"], first.array[1:],
+                                                              got, want, rng)
+            lines.append(describe_side(first.array[1:], got_error, want_error))
+    else:
+        dims = dict(zip(layer.outputs, layer.output_dims)).get(first.array)
+        if dims is None and layer.loss_gradient:
+            dims = layer.args[0].dims
+        steps = timestep_errors(got, want, dims, tolerance) if dims else []
+        if steps and case.sizes.get("T", 1) > 1:
+            findings["timestep"] = steps[0]
+            lines.append(f"{first.array} is right before t={steps[0]} and wrong from there on "
+                         f"(wrong at t = {', '.join(map(str, steps))})")
+    return findings
+
+
+def numeric_problems(case, names, grads, wants, reference, rng):
+    """--numeric: compare each returned gradient with finite differences directly.
+
+    Returns (messages about the implementation, notes about the reference).
+    """
+    if case.extreme:
+        return [], []
+    tolerance = max(FINITE_DIFFERENCE_TOLERANCE, tolerance_for(case.dtype))
+    messages, notes = [], []
+    for name, got in zip(names, grads):
+        got_error, want_error = finite_difference_verdict(reference, name[1:], got, wants[name], rng)
+        if got_error > tolerance:
+            messages.append(f"{name} disagrees with finite differences (error {got_error:.1e} > {tolerance:.0e})")
+        if want_error > FINITE_DIFFERENCE_TOLERANCE:
+            notes.append(f"the autograd reference's {name} disagrees with finite differences "
+                         f"(error {want_error:.1e}); please report this")
+    return messages, notes
