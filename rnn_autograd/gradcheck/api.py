@@ -18,7 +18,7 @@ from rnn_autograd.gradcheck.cases import DEFAULT_CASES, Case, schedule
 from rnn_autograd.gradcheck.check import CaseRunner
 from rnn_autograd.gradcheck.compare import Problem, tolerance_for
 from rnn_autograd.gradcheck.loading import load_implementation
-from rnn_autograd.gradcheck.localise import locate, numeric_problems
+from rnn_autograd.gradcheck.localise import evidence, locate, numeric_problems
 from rnn_autograd.registry import LAYERS, SEED_FUNCTIONS, layer_of
 
 DEFAULT_TIME_LIMIT = 20.0  # seconds per function: generous for tiny shapes, catches a hang
@@ -49,7 +49,7 @@ class FunctionResult:
     error_message: str | None = None
     location: str | None = None        # file:line in the implementation, for errors
     notes: list = field(default_factory=list)
-    evidence: tuple | None = field(default=None, repr=False)  # (name, got, want) of the minimal case
+    evidence: tuple | None = field(default=None, repr=False)  # (name, got, want, dims), first failing case
 
     def to_json(self):
         data = {key: value for key, value in self.__dict__.items() if key != "evidence"}
@@ -124,6 +124,7 @@ class _Checker:
         self.functions = {name: getattr(module, name) for name in SEED_FUNCTIONS
                           if callable(getattr(module, name, None))}
         self.runner = CaseRunner(self.functions, home=home)
+        self.hung = {}  # function -> message, for functions that hit the time limit
 
     def run_case(self, layer, function, case):
         if function == layer.forward:
@@ -152,6 +153,10 @@ class _Checker:
             present = hasattr(self.module, function)
             return FunctionResult(function, "missing" if not present else "error",
                                   diagnosis="" if not present else f"{function} is not callable")
+        hung = self.hung.get(layer.forward)
+        if function == layer.backward and hung:
+            return FunctionResult(function, "error", diagnosis=f"cannot be checked: its forward "
+                                  f"{layer.forward} {hung}", error_type="TimeLimitExceeded")
         if function == layer.backward and layer.forward not in self.functions:
             return FunctionResult(function, "error", diagnosis=f"cannot be checked without "
                                   f"{layer.forward}, whose cache it takes")
@@ -181,6 +186,8 @@ class _Checker:
                 result.error_message = outcome.message
                 result.location = outcome.location
                 result.diagnosis = outcome.message + (f" (at {outcome.location})" if outcome.location else "")
+                if outcome.error_type == "TimeLimitExceeded" and function == layer.forward:
+                    self.hung[function] = outcome.message.split(" ", 1)[1]
             break
         main_dtype = "float64" if "float64" in worst or not worst else "float32"
         result.tolerance = tolerance_for(case.dtype if result.status == "fail" else main_dtype)
@@ -199,7 +206,7 @@ class _Checker:
         result.timestep = findings["timestep"]
         result.gate = findings["gate"]
         result.pattern = findings["pattern"]
-        result.evidence = findings["evidence"]
+        result.evidence = evidence(layer, outcome)  # from the first failing case: larger, better to look at
         result.minimal_case = smallest.replay_text(layer)
         result.minimal_shape = {letter: smallest.sizes[letter] for letter in smallest.letters(layer)}
         lines = findings["lines"]

@@ -56,7 +56,7 @@ def _time_limit(seconds):
         return
 
     def on_alarm(signum, frame):
-        raise TimeLimitExceeded(f"did not return within the time limit of {seconds:g} s")
+        raise TimeLimitExceeded(f"did not return within the time limit of {seconds:.3g} s")
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
     signal.setitimer(signal.ITIMER_REAL, seconds)

@@ -12,7 +12,7 @@ import autograd.numpy as anp
 import numpy as np
 
 from rnn_autograd.cases import make_inputs, make_upstream
-from rnn_autograd.gradcheck.calling import call
+from rnn_autograd.gradcheck.calling import TimeLimitExceeded, call
 from rnn_autograd.gradcheck.compare import Problem, compare, tolerance_for
 
 
@@ -145,7 +145,8 @@ class CaseRunner:
                 "(every argument, upstream gradient and cache is handed over read-only); "
                 "compute into a new array instead", pattern="mutation")],
                 location=outcome.location)
-        return CaseResult("error", message=f"{name} raised {outcome.error_text}{role}",
+        verb = "" if isinstance(error, (SystemExit, TimeLimitExceeded)) else "raised "
+        return CaseResult("error", message=f"{name} {verb}{outcome.error_text}{role}",
                           location=outcome.location, error_type=type(error).__name__)
 
     @staticmethod
@@ -162,7 +163,7 @@ class CaseRunner:
         """Check the number of returned values; return (tuple, problem or None)."""
         values = as_tuple(value) if count > 1 else (value,)
         if count > 1 and (not isinstance(value, tuple) or len(value) != count):
-            got = f"{len(value)} values" if isinstance(value, (tuple, list)) else f"a {type(value).__name__}"
+            got = f"{len(value)} values" if isinstance(value, (tuple, list)) else f"one {type(value).__name__}"
             return None, Problem("count", None, f"{name} returned {got}; expected {count}: "
                                  f"{', '.join(names)}")
         return values, None
@@ -219,7 +220,8 @@ class CaseRunner:
         forward = self.call(layer.forward, [read_only_copy(value) for value in inputs.values()])
         notes = self._notes(layer.forward, forward)
         if forward.error is not None:
-            return CaseResult("error", message=f"cannot be checked: its forward {layer.forward} raised "
+            verb = "" if isinstance(forward.error, (SystemExit, TimeLimitExceeded)) else "raised "
+            return CaseResult("error", message=f"cannot be checked: its forward {layer.forward} {verb}"
                               f"{forward.error_text}", location=forward.location, notes=notes,
                               error_type=type(forward.error).__name__)
         values = as_tuple(forward.value)

@@ -14,7 +14,7 @@ import sys
 from rnn_autograd.gradcheck.api import DEFAULT_TIME_LIMIT, check_implementation
 from rnn_autograd.gradcheck.cases import DEFAULT_CASES
 from rnn_autograd.gradcheck.loading import LoadError
-from rnn_autograd.gradcheck.report import HEADER, render_failure, render_row, render_summary
+from rnn_autograd.gradcheck.report import HEADER, render_failure, render_notes, render_row, render_summary
 from rnn_autograd.registry import SEED_FUNCTIONS
 
 
@@ -107,7 +107,17 @@ def main(argv=None):
         print(render_row(result), file=out, flush=True)
         if result.status in ("fail", "error", "not_implemented") and (result.diagnosis or result.replay):
             print(render_failure(result), file=out, flush=True)
+        if result.notes:
+            print(render_notes(result), file=out, flush=True)
 
+    if args.plot:
+        from rnn_autograd.plots import INSTALL_HINT
+        try:
+            import matplotlib  # noqa: F401  fail before the check, not after it
+        except ImportError:
+            print(f"rnn-gradcheck: error: --plot needs matplotlib, which is not installed: {INSTALL_HINT}",
+                  file=sys.stderr)
+            return 2
     try:
         from rnn_autograd.gradcheck.cases import Case
         if args.replay:

@@ -172,11 +172,37 @@ def _explain_timestep(layer, s, wrong, tolerance):
             "contributions of the timesteps are not summed (e.g. dW = ... instead of dW += ...)")
 
 
+def compared_values(layer, context):
+    """{returned name: (got, want)} of a case's context."""
+    if "cache" in context:
+        names = layer.gradient_names
+        return {n: (g, context["wants"][n]) for n, g in zip(names, context["grads"])}
+    return {n: (g, w) for n, g, w in zip(context["names"], context["values"], context["wants"])}
+
+
+def dims_of(layer, name):
+    """Legend dims of a returned array: 'N,T,D' for dx of rnn, 'D,4H' for dWx of lstm, ..."""
+    if name in layer.outputs:
+        return dict(zip(layer.outputs, layer.output_dims))[name]
+    if name.startswith("d") and name[1:] in {arg.name for arg in layer.args}:
+        return layer.arg(name[1:]).dims
+    return ""
+
+
+def evidence(layer, result):
+    """(name, got, want, dims) of the first wrongly valued array of a failing case, or None."""
+    problem = next((p for p in result.problems if p.kind == "value" and p.array), None)
+    if problem is None or not result.context:
+        return None
+    got, want = compared_values(layer, result.context)[problem.array]
+    return problem.array, np.asarray(got), np.asarray(want), dims_of(layer, problem.array)
+
+
 def locate(layer, case, result, runner, rng):
     """Fill in the localisation of a failing case: returns a dict of findings and lines of text."""
     tolerance = tolerance_for(case.dtype)
     context = result.context
-    findings = dict(gradient=None, timestep=None, gate=None, pattern=None, lines=[], evidence=None)
+    findings = dict(gradient=None, timestep=None, gate=None, pattern=None, lines=[])
     problems = result.problems
     first = problems[0]
     findings["gradient"] = first.array
@@ -190,12 +216,8 @@ def locate(layer, case, result, runner, rng):
     if first.kind != "value" or not context:
         return findings
     is_backward = "cache" in context
-    names = layer.gradient_names if is_backward else context["names"]
-    gots = context["grads"] if is_backward else context["values"]
-    wants = [context["wants"][n] for n in names] if is_backward else context["wants"]
-    values = {n: (g, w) for n, g, w in zip(names, gots, wants)}
+    values = compared_values(layer, context)
     got, want = values[first.array]
-    findings["evidence"] = (first.array, got, want)
     pattern, sentence = special_patterns(layer, context["inputs"], first.array, got, want, tolerance)
     if pattern:
         findings["pattern"] = pattern
@@ -215,14 +237,12 @@ def locate(layer, case, result, runner, rng):
         if probed:
             findings["timestep"], _, sentence = probed
             lines.append(sentence)
-        if not case.extreme:
+        if not case.extreme and findings["pattern"] != "precision":
             got_error, want_error = finite_difference_verdict(context["reference"], first.array[1:],
                                                               got, want, rng)
             lines.append(describe_side(first.array[1:], got_error, want_error))
     else:
-        dims = dict(zip(layer.outputs, layer.output_dims)).get(first.array)
-        if dims is None and layer.loss_gradient:
-            dims = layer.args[0].dims
+        dims = dims_of(layer, first.array)
         steps = timestep_errors(got, want, dims, tolerance) if dims else []
         if steps and case.sizes.get("T", 1) > 1:
             findings["timestep"] = steps[0]

@@ -16,6 +16,14 @@ def render_row(result):
             f"{_number(result.worst_error):>12} {tolerance:>10} {result.seconds:>6.2f}s")
 
 
+def render_notes(result, indent="    ", limit=3):
+    """Notes under a row: prints and warnings of the implementation (at most `limit`)."""
+    lines = [f"{indent}note: {note}" for note in result.notes[:limit]]
+    if len(result.notes) > limit:
+        lines.append(f"{indent}note: ... and {len(result.notes) - limit} more (see --json)")
+    return "\n".join(lines)
+
+
 def render_failure(result, indent="    "):
     """The diagnosis under a failing row, plus the one-line replay command."""
     lines = []
