@@ -1,0 +1,250 @@
+"""The checker itself: verdicts, exit codes, JSON, replay, localisation on small planted bugs.
+
+The larger suite of realistic student mistakes is tests/test_impls_suite.py; this file pins the
+command-line contract and the localiser's reasoning on bugs written inline, one per test.
+"""
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from rnn_autograd.gradcheck import ImplementationIncorrect, LoadError, assert_implementation_correct
+from rnn_autograd.gradcheck import check_implementation
+from rnn_autograd.gradcheck.cases import Case
+from rnn_autograd.registry import SEED_FUNCTIONS, layer_of
+
+# Over 2,000 random cases (150 per function x 14) a correct implementation must never be flagged.
+FALSE_ALARM_CASES_PER_FUNCTION = 150
+
+
+def write_impl(tmp_path, body, name="impl.py"):
+    """An implementation file: the bundled manual layers with some functions replaced."""
+    path = tmp_path / name
+    path.write_text("import numpy as np\nfrom manual import *\nimport manual\n\n" + textwrap.dedent(body))
+    return path
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "rnn_autograd", *map(str, args)],
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_bundled_manual_passes_every_function():
+    report = check_implementation("manual")
+    assert [r.function for r in report.results.values()] == list(SEED_FUNCTIONS)
+    assert {r.status for r in report.results.values()} == {"pass"}
+    assert report.ok
+    assert all(r.cases == 20 and r.worst_error <= r.tolerance for r in report.results.values())
+
+
+def test_no_false_alarm_over_two_thousand_cases():
+    report = check_implementation("manual", cases=FALSE_ALARM_CASES_PER_FUNCTION, seed=12345)
+    failing = {name: r.diagnosis for name, r in report.results.items() if r.status != "pass"}
+    assert failing == {}
+    assert sum(r.cases for r in report.results.values()) >= 2000
+
+
+def test_cli_exit_0_and_json_schema(tmp_path):
+    out = tmp_path / "report.json"
+    completed = run_cli("--only", "rnn_step_forward,lstm_backward", "--json", out, "--seed", "3")
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    data = json.loads(out.read_text())
+    assert data["ok"] is True and data["seed"] == 3
+    assert set(data["versions"]) == {"python", "numpy", "autograd", "rnn_autograd"}
+    assert list(data["functions"]) == ["rnn_step_forward", "lstm_backward"]
+    entry = data["functions"]["lstm_backward"]
+    assert entry["status"] == "pass" and entry["cases"] == 20
+    assert entry["worst_error"] <= entry["tolerance"]
+    assert "lstm_backward" in completed.stdout and "OK" in completed.stdout
+
+
+def test_cli_json_to_stdout_is_pure_json(tmp_path):
+    completed = run_cli("--only", "sigmoid", "--json", "-")
+    assert completed.returncode == 0
+    assert json.loads(completed.stdout)["functions"]["sigmoid"]["status"] == "pass"
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--impl", "no_such_file.py"], ["no_such_file.py", "no such file"]),
+    (["--impl", "no_such_module_anywhere"], ["no_such_module_anywhere"]),
+    (["--only", "lstm_backwards"], ["lstm_backwards", "unknown"]),
+    (["--cases", "0"], ["--cases"]),
+    (["--replay", "N=1,bogus=2"], ["bogus"]),
+])
+def test_cli_exit_2_with_one_clear_line(args, words):
+    completed = run_cli(*args)
+    assert completed.returncode == 2
+    assert "Traceback" not in completed.stderr
+    assert len(completed.stderr.strip().splitlines()) == 1
+    for word in words:
+        assert word in completed.stderr
+
+
+def test_import_time_error_names_file_and_line(tmp_path):
+    path = tmp_path / "broken_import.py"
+    path.write_text("import numpy as np\n\nx = 1 / 0\n")
+    completed = run_cli("--impl", path)
+    assert completed.returncode == 2
+    assert f"{path}:3" in completed.stderr and "ZeroDivisionError" in completed.stderr
+    assert "Traceback" not in completed.stderr
+
+
+def test_file_defining_no_seed_function_cannot_run(tmp_path):
+    path = tmp_path / "empty.py"
+    path.write_text("def something_else():\n    return 1\n")
+    completed = run_cli("--impl", path)
+    assert completed.returncode == 2 and "defines none" in completed.stderr
+
+
+def test_partial_implementation_reports_missing_and_exits_by_what_is_there(tmp_path):
+    path = tmp_path / "partial.py"
+    path.write_text("from manual import rnn_step_forward, rnn_step_backward\n")
+    report = check_implementation(path)
+    statuses = {name: r.status for name, r in report.results.items()}
+    assert statuses["rnn_step_forward"] == statuses["rnn_step_backward"] == "pass"
+    assert {statuses[name] for name in SEED_FUNCTIONS[2:]} == {"missing"}
+    assert report.ok  # missing functions are not checked
+    assert run_cli("--impl", path).returncode == 0
+
+
+def test_failure_exit_1_with_replay_that_reproduces_the_minimal_case(tmp_path):
+    path = write_impl(tmp_path, """
+        def rnn_step_backward(dnext_h, cache):
+            dx, dprev_h, dWx, dWh, db = manual.rnn_step_backward(dnext_h, cache)
+            return dx, dprev_h, dWx, dWh, db / 2
+    """)
+    completed = run_cli("--impl", path, "--only", "rnn_step_backward")
+    assert completed.returncode == 1
+    assert "FAIL" in completed.stdout and "replay: rnn-gradcheck" in completed.stdout
+    report = check_implementation(path, only=["rnn_step_backward"])
+    result = report.results["rnn_step_backward"]
+    assert (result.gradient, result.pattern) == ("db", "constant factor")
+    assert result.minimal_shape["N"] == 1 and result.minimal_shape["H"] == 1
+    replayed = check_implementation(path, only=["rnn_step_backward"], replay=result.minimal_case)
+    assert replayed.results["rnn_step_backward"].status == "fail"
+    assert replayed.results["rnn_step_backward"].cases == 1
+
+
+def test_case_replay_text_round_trips():
+    layer = layer_of("lstm_backward")
+    case = Case(dict(N=2, T=3, D=4, H=5, V=6, M=7), 42, "float32", False)
+    again = Case.parse(case.replay_text(layer))
+    assert (again.sizes["N"], again.sizes["T"], again.seed, again.dtype) == (2, 3, 42, "float32")
+    with pytest.raises(ValueError, match="dtype=float16"):
+        Case.parse("N=1,dtype=float16")
+
+
+def test_assert_helper_raises_with_the_diagnosis(tmp_path):
+    path = write_impl(tmp_path, """
+        def temporal_affine_backward(dout, cache):
+            dx, dw, db = manual.temporal_affine_backward(dout, cache)
+            return dx, -dw, db
+    """)
+    with pytest.raises(ImplementationIncorrect, match="dw") as raised:
+        assert_implementation_correct(path, only=["temporal_affine_backward"])
+    assert "opposite sign" in str(raised.value)
+    assert assert_implementation_correct("manual", only=["sigmoid"]).ok
+
+
+def test_load_error_for_python_2_syntax(tmp_path):
+    path = tmp_path / "old.py"
+    path.write_text("import numpy as np\n\nprint 'dx_flat: ', 3\n")
+    with pytest.raises(LoadError, match=r"old\.py:3.*Python 2"):
+        check_implementation(path)
+
+
+def test_carry_bug_is_located_in_time_not_in_the_step(tmp_path):
+    # The gradient reaching h_t from step t+1 is dropped: every single step is right.
+    path = write_impl(tmp_path, """
+        def rnn_backward(dh, cache):
+            x, h0, Wx, Wh, h = cache
+            N, T, D = x.shape
+            dx, dWx, dWh, db = np.zeros_like(x), np.zeros_like(Wx), np.zeros_like(Wh), np.zeros(Wh.shape[0])
+            dprev_h = np.zeros_like(h0)
+            for t in reversed(range(T)):
+                prev_h = h[:, t - 1] if t > 0 else h0
+                da = dh[:, t] * (1 - h[:, t] ** 2)
+                dx[:, t] = da @ Wx.T
+                dWx += x[:, t].T @ da
+                dWh += prev_h.T @ da
+                db += da.sum(axis=0)
+                dprev_h = da @ Wh.T
+            return dx, dprev_h, dWx, dWh, db.astype(x.dtype)
+    """)
+    result = check_implementation(path, only=["rnn_backward"]).results["rnn_backward"]
+    assert result.status == "fail"
+    assert result.timestep == 1
+    assert "carried back" in result.diagnosis
+
+
+def test_missing_sum_over_time_is_told_apart_from_a_carry_bug(tmp_path):
+    # dWh = instead of dWh +=: every step's own gradient is right; only the sum is missing.
+    path = write_impl(tmp_path, """
+        def rnn_backward(dh, cache):
+            dx, dh0, dWx, dWh, db = manual.rnn_backward(dh, cache)
+            x, h0, Wx, Wh, h = cache
+            da0 = None
+            dprev_h = np.zeros_like(h0)
+            for t in reversed(range(x.shape[1])):
+                da = (dh[:, t] + dprev_h) * (1 - h[:, t] ** 2)
+                dprev_h = da @ Wh.T
+                dWh = (h[:, t - 1] if t > 0 else h0).T @ da
+            return dx, dh0, dWx, dWh, db
+    """)
+    result = check_implementation(path, only=["rnn_backward"]).results["rnn_backward"]
+    assert result.gradient == "dWh" and result.timestep == 1
+    assert "not summed" in result.diagnosis
+
+
+def test_lstm_gate_block_is_named(tmp_path):
+    path = write_impl(tmp_path, """
+        def lstm_step_backward(dnext_h, dnext_c, cache):
+            dx, dprev_h, dprev_c, dWx, dWh, db = manual.lstm_step_backward(dnext_h, dnext_c, cache)
+            H = dnext_h.shape[1]
+            db = db.copy()
+            db[2 * H:3 * H] *= 0.5          # output gate block only
+            return dx, dprev_h, dprev_c, dWx, dWh, db
+    """)
+    result = check_implementation(path, only=["lstm_step_backward"]).results["lstm_step_backward"]
+    assert (result.gradient, result.gate) == ("db", "o")
+
+
+def test_hang_is_cut_by_the_time_limit_and_the_rest_is_checked(tmp_path):
+    path = write_impl(tmp_path, """
+        def sigmoid(x):
+            while True:
+                pass
+    """)
+    report = check_implementation(path, only=["sigmoid", "rnn_step_forward"], time_limit=0.5)
+    assert report.results["sigmoid"].status == "error"
+    assert "time limit" in report.results["sigmoid"].diagnosis
+    assert report.results["rnn_step_forward"].status == "pass"
+
+
+def test_sys_exit_and_prints_are_contained(tmp_path):
+    path = write_impl(tmp_path, """
+        import sys
+        def sigmoid(x):
+            print("debugging", x.shape)
+            return manual.sigmoid(x)
+        def rnn_step_forward(x, prev_h, Wx, Wh, b):
+            sys.exit("bye")
+    """)
+    report = check_implementation(path, only=["sigmoid", "rnn_step_forward"])
+    assert report.results["sigmoid"].status == "pass"
+    assert any("printed" in note for note in report.results["sigmoid"].notes)
+    assert report.results["rnn_step_forward"].status == "error"
+    assert "sys.exit" in report.results["rnn_step_forward"].diagnosis
+
+
+def test_progress_is_reported_for_every_case():
+    seen = []
+    check_implementation("manual", only=["sigmoid"], cases=5,
+                         progress=lambda function, index, total: seen.append((function, index, total)))
+    assert seen == [("sigmoid", index, 5) for index in range(5)]
+
+
+def test_numeric_mode_passes_correct_code():
+    assert check_implementation("manual", numeric=True, cases=5).ok
