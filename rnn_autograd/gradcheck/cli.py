@@ -9,6 +9,7 @@ Exit status: 0 every checked function passes; 1 any fails, raises or is not impl
 """
 import argparse
 import json
+import os
 import sys
 
 from rnn_autograd.gradcheck.api import DEFAULT_TIME_LIMIT, check_implementation
@@ -87,6 +88,15 @@ class _Progress:
 
 
 def main(argv=None):
+    try:
+        return _main(argv)
+    except BrokenPipeError:  # output piped into `head` and cut: stop quietly, as Unix tools do
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+
+
+def _main(argv):
     args = build_parser().parse_args(argv)
     only = [name.strip() for name in args.only.split(",") if name.strip()] if args.only else None
     if only:
