@@ -33,14 +33,12 @@ def good_inputs(layer):
 
 def _traced_call(layer, inputs):
     """Call the twin under autograd.grad, differentiating its first floating-point argument."""
-    names = [arg.name for arg in layer.args]
     traced = next(arg.name for arg in layer.args if arg.differentiable)
 
     def scalar(value):
         outputs = layer.reference(**{**inputs, traced: value})
         first = outputs[0] if len(layer.outputs) > 1 else outputs
         return anp.sum(first)
-    assert traced in names
     return autograd.grad(scalar)(inputs[traced])
 
 

@@ -18,7 +18,7 @@ from hypothesis import given, settings
 import manual
 import rnn_autograd
 
-from layer_testing import (FORWARD_FUNCTIONS, GRADIENT_FUNCTIONS, NUMPY_SEEDS, assert_close,
+from layer_testing import (CASES, FORWARD_FUNCTIONS, GRADIENT_FUNCTIONS, NUMPY_SEEDS, assert_close,
                            layer_named, manual_gradients, manual_outputs, parametrise_cases,
                            random_case, reference_gradients, reference_outputs, sizes_strategy)
 from rnn_autograd.cases import DISTINCT_SIZES, UNIT_SIZES, has_extreme_case, make_inputs
@@ -156,3 +156,32 @@ def test_sigmoid_values_and_gradient_at_the_extremes(dtype):
         assert np.all(np.isfinite(gradient))
         assert gradient[2] == 0.25
         assert gradient[0] == 0 and gradient[4] == 0
+
+
+def test_fixed_cases_cover_the_mandatory_situations():
+    """The fixed cases hold, by construction and not by luck: N = 1, T = 1, H = 1, T > 1,
+    D != H, N != H, pairwise-distinct sizes, repeated word indices, masks with both values and
+    an all-False row, and non-zero biases."""
+    sizes = [case_sizes for _, case_sizes, _ in CASES]
+    for letter in "NTH":
+        assert any(size[letter] == 1 for size in sizes), f"no case with {letter} = 1"
+    assert any(size["N"] == size["T"] == size["H"] == 1 for size in sizes)
+    assert any(size["T"] > 1 for size in sizes)
+    assert any(size["D"] != size["H"] for size in sizes)
+    assert any(size["N"] != size["H"] for size in sizes)
+    assert any(len({size[letter] for letter in "NTDHV"}) == 5 for size in sizes)
+
+    embedding = layer_named("word_embedding_forward")
+    loss = layer_named("temporal_softmax_loss")
+    repeats = both_values = all_false_row = 0
+    for _, case_sizes, seed in CASES:
+        indices = random_case(embedding, case_sizes, seed)[0]["x"]
+        repeats += len(np.unique(indices)) < indices.size
+        mask = random_case(loss, case_sizes, seed)[0]["mask"]
+        both_values += bool(mask.any() and not mask.all())
+        all_false_row += bool((~mask).all(axis=1).any())
+        for layer in LAYERS:
+            for arg in layer.args:
+                if arg.kind == "bias":
+                    assert np.all(random_case(layer, case_sizes, seed)[0][arg.name] != 0)
+    assert repeats and both_values and all_false_row
