@@ -110,8 +110,21 @@ def _main(argv):
     out = sys.stderr if to_stdout_json else sys.stdout
     progress = _Progress(sys.stderr)
 
+    header = [f"rnn-gradcheck: checking {args.impl} against the rnn_autograd reference "
+              f"({'replaying one case' if args.replay else f'{args.cases} cases per function'}, "
+              f"seed {args.seed})", HEADER]
+
+    def print_header_once():
+        while header:  # printed once the implementation has loaded, so a load error stands alone
+            print(header.pop(0), file=out, flush=True)
+
+    def on_progress(function, index, total):
+        print_header_once()
+        progress(function, index, total)
+
     def on_result(result):
         progress.clear()
+        print_header_once()
         if args.quiet and result.status in ("pass", "missing"):
             return
         print(render_row(result), file=out, flush=True)
@@ -120,25 +133,13 @@ def _main(argv):
         if result.notes:
             print(render_notes(result), file=out, flush=True)
 
-    if args.plot:
-        from rnn_autograd.plots import INSTALL_HINT
-        try:
-            import matplotlib  # noqa: F401  fail before the check, not after it
-        except ImportError:
-            print(f"rnn-gradcheck: error: --plot needs matplotlib, which is not installed: {INSTALL_HINT}",
-                  file=sys.stderr)
-            return 2
     try:
         from rnn_autograd.gradcheck.cases import Case
         if args.replay:
             Case.parse(args.replay)
-        print(f"rnn-gradcheck: checking {args.impl} against the rnn_autograd reference "
-              f"({'replaying one case' if args.replay else f'{args.cases} cases per function'}, seed {args.seed})",
-              file=out, flush=True)
-        print(HEADER, file=out, flush=True)
         report = check_implementation(args.impl, only=only, cases=args.cases, seed=args.seed,
                                       numeric=args.numeric, time_limit=args.time_limit, dtypes=dtypes,
-                                      replay=args.replay, progress=progress, on_result=on_result)
+                                      replay=args.replay, progress=on_progress, on_result=on_result)
     except LoadError as error:
         progress.clear()
         print(f"rnn-gradcheck: error: {error}", file=sys.stderr)

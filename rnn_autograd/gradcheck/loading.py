@@ -2,6 +2,7 @@
 import importlib
 import importlib.util
 import os
+import re
 import sys
 import types
 from pathlib import Path
@@ -11,12 +12,29 @@ class LoadError(Exception):
     """The implementation cannot be loaded; the message is one line naming file and line."""
 
 
+_PYTHON2_PRINT = re.compile(r"^\s*print\s+[^\s(=]")
+
+
+def _python2_print_line(path):
+    """Line number of the first Python 2 print statement in the file, or None."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            for number, line in enumerate(handle, start=1):
+                if _PYTHON2_PRINT.match(line) or re.search(r"\bprint\s+'", line):
+                    return number
+    except OSError:
+        return None
+    return None
+
+
 def _describe_syntax_error(error, path):
     where = f"{error.filename or path}:{error.lineno}" if error.lineno else str(path)
     hint = ""
-    if "print" in (error.msg or "") or (error.text or "").lstrip().startswith("print "):
-        hint = " (this is Python 2 syntax; the checker runs Python 3)"
-    return f"{where}: cannot import: SyntaxError: {error.msg}{hint}"
+    print_line = _python2_print_line(error.filename or path)
+    if print_line is not None:
+        hint = (f" (line {print_line} is a Python 2 print statement: this file is Python 2 code, "
+                "and the checker runs Python 3)")
+    return f"{where}: cannot import: {type(error).__name__}: {error.msg}{hint}"
 
 
 def _innermost_location(traceback, path):
