@@ -12,7 +12,7 @@ import pytest
 
 from rnn_autograd.gradcheck import ImplementationIncorrect, LoadError, assert_implementation_correct
 from rnn_autograd.gradcheck import check_implementation
-from rnn_autograd.gradcheck.cases import Case
+from rnn_autograd.gradcheck.cases import DEFAULT_CASES, Case
 from rnn_autograd.registry import SEED_FUNCTIONS, layer_of
 
 # Over 2,000 random cases (150 per function x 14) a correct implementation must never be flagged.
@@ -36,7 +36,7 @@ def test_bundled_manual_passes_every_function():
     assert [r.function for r in report.results.values()] == list(SEED_FUNCTIONS)
     assert {r.status for r in report.results.values()} == {"pass"}
     assert report.ok
-    assert all(r.cases == 20 and r.worst_error <= r.tolerance for r in report.results.values())
+    assert all(r.cases == DEFAULT_CASES and r.worst_error <= r.tolerance for r in report.results.values())
 
 
 def test_no_false_alarm_over_two_thousand_cases():
@@ -55,7 +55,7 @@ def test_cli_exit_0_and_json_schema(tmp_path):
     assert set(data["versions"]) == {"python", "numpy", "autograd", "rnn_autograd"}
     assert list(data["functions"]) == ["rnn_step_forward", "lstm_backward"]
     entry = data["functions"]["lstm_backward"]
-    assert entry["status"] == "pass" and entry["cases"] == 20
+    assert entry["status"] == "pass" and entry["cases"] == DEFAULT_CASES
     assert entry["worst_error"] <= entry["tolerance"]
     assert "lstm_backward" in completed.stdout and "OK" in completed.stdout
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from rnn_autograd.cases import DISTINCT_SIZES, SIZE_LETTERS, UNIT_SIZES, draw_sizes, has_extreme_case
 
-DEFAULT_CASES = 20  # per function: the fixed cases below plus random ones; about 0.2 s each function
+DEFAULT_CASES = 50  # per function: the fixed cases below plus random ones; all 14 take about 1.5 s
 
 
 @dataclass(frozen=True)
