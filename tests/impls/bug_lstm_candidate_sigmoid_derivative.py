@@ -1,0 +1,33 @@
+"""lstm_step_backward uses the sigmoid derivative g * (1 - g) for the candidate g, which is a tanh.
+
+Copy-pasted from the three sigmoid gates above it. Only the g block is wrong; dx is the first
+wrong returned array.
+"""
+import numpy as np
+
+from student_correct import *  # noqa: F401,F403  every other function is correct
+
+EXPECTED = dict(function="lstm_step_backward", status="fail", gradient="dx", timestep=None,
+                gate="g", pattern="none", also_fail=())
+
+
+def lstm_step_backward(dnext_h, dnext_c, cache):
+    x, prev_h, prev_c, Wx, Wh, i, f, o, g, next_c = cache
+    tanh_c = np.tanh(next_c)
+    dc = dnext_c + dnext_h * o * (1 - tanh_c ** 2)
+    di = dc * g
+    df = dc * prev_c
+    do = dnext_h * tanh_c
+    dg = dc * i
+    da_i = di * i * (1 - i)
+    da_f = df * f * (1 - f)
+    da_o = do * o * (1 - o)
+    da_g = dg * g * (1 - g)  # BUG: g is a tanh, not a sigmoid: 1 - g ** 2
+    da = np.hstack((da_i, da_f, da_o, da_g))
+    dx = da.dot(Wx.T)
+    dprev_h = da.dot(Wh.T)
+    dprev_c = dc * f
+    dWx = x.T.dot(da)
+    dWh = prev_h.T.dot(da)
+    db = np.sum(da, axis=0)
+    return dx, dprev_h, dprev_c, dWx, dWh, db

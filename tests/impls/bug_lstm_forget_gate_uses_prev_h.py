@@ -1,0 +1,33 @@
+"""lstm_step_backward takes the forget gate's gradient as dc * prev_h instead of dc * prev_c.
+
+Only the f block of the gate gradients is wrong: in dWx, dWh and db the error sits in the f
+columns. dx (and dprev_h) mix all blocks and are the first wrong returned arrays.
+"""
+import numpy as np
+
+from student_correct import *  # noqa: F401,F403  every other function is correct
+
+EXPECTED = dict(function="lstm_step_backward", status="fail", gradient="dx", timestep=None,
+                gate="f", pattern="none", also_fail=())
+
+
+def lstm_step_backward(dnext_h, dnext_c, cache):
+    x, prev_h, prev_c, Wx, Wh, i, f, o, g, next_c = cache
+    tanh_c = np.tanh(next_c)
+    dc = dnext_c + dnext_h * o * (1 - tanh_c ** 2)
+    di = dc * g
+    df = dc * prev_h  # BUG: next_c = f * prev_c + ..., so df = dc * prev_c
+    do = dnext_h * tanh_c
+    dg = dc * i
+    da_i = di * i * (1 - i)
+    da_f = df * f * (1 - f)
+    da_o = do * o * (1 - o)
+    da_g = dg * (1 - g ** 2)
+    da = np.hstack((da_i, da_f, da_o, da_g))
+    dx = da.dot(Wx.T)
+    dprev_h = da.dot(Wh.T)
+    dprev_c = dc * f
+    dWx = x.T.dot(da)
+    dWh = prev_h.T.dot(da)
+    db = np.sum(da, axis=0)
+    return dx, dprev_h, dprev_c, dWx, dWh, db

@@ -1,0 +1,191 @@
+"""Acceptance suite of rnn-gradcheck: realistic implementations in tests/impls/, each checked whole.
+
+- every bug_*.py (one bug each, the mistakes students make in this assignment) must be reported on
+  the function its manifest EXPECTED names, with the status, and where the manifest gives one,
+  the gradient / timestep / gate / pattern a perfect localiser would report; every function the
+  bug does not touch (not the function, not in also_fail) must still pass;
+- the two correct implementations (per-step student style with dict caches, vectorised einsum)
+  must pass every function;
+- the untouched skeleton must be not_implemented everywhere, not a traceback;
+- a Python 2 file and the seed as shipped must make the command exit 2 with one clear line
+  naming the file and the line.
+
+The manifests are read from the files with `ast` (the modules are only imported by the checker).
+A manifest value that is a tuple lists the answers that are equally right (e.g. a backward that
+reverses its cache list is both "nondeterministic" and "mutation"). pattern="none" says that no
+pattern applies (the error differs element by element), so the checker must report None rather
+than, say, a "constant factor" read off a one-element case. None in a manifest means "not
+applicable or not predictable" and is not checked.
+"""
+import ast
+import functools
+import inspect
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rnn_autograd.gradcheck import check_implementation
+from rnn_autograd.registry import SEED_FUNCTIONS
+
+IMPLS = Path(__file__).resolve().parent / "impls"
+BUG_FILES = sorted(IMPLS.glob("bug_*.py"))
+SEED_TEXT = Path(__file__).resolve().parents[2] / "shared" / "seed" / "rnn_layers_seed.txt"
+STATUSES = ("pass", "fail", "error", "not_implemented", "missing")
+LOCALISATION = ("gradient", "timestep", "gate", "pattern")
+# A module marked HANGS never returns from one function: give the checker a short time limit.
+HANG_TIME_LIMIT_SECONDS = 3.0
+
+
+def _module_constants(path):
+    """{name: value} of the module-level constants EXPECTED and HANGS, read without importing."""
+    constants = {}
+    for node in ast.parse(path.read_text()).body:
+        if not isinstance(node, ast.Assign) or len(node.targets) != 1:
+            continue
+        name = getattr(node.targets[0], "id", None)
+        if name == "EXPECTED":
+            assert isinstance(node.value, ast.Call) and node.value.func.id == "dict", path.name
+            constants[name] = {keyword.arg: ast.literal_eval(keyword.value)
+                               for keyword in node.value.keywords}
+        elif name == "HANGS":
+            constants[name] = ast.literal_eval(node.value)
+    return constants
+
+
+def manifest(path):
+    return _module_constants(path)["EXPECTED"]
+
+
+def _time_limit_option():
+    """The name of check_implementation's per-function time limit argument, if it has one."""
+    parameters = inspect.signature(check_implementation).parameters
+    for name in ("time_limit", "timeout", "time_limit_seconds", "seconds_per_function"):
+        if name in parameters:
+            return name
+    return None
+
+
+@functools.lru_cache(maxsize=None)
+def report_for(path):
+    """Run the checker once per implementation file (shared by every test of that file)."""
+    path = Path(path)
+    options = {}
+    if _module_constants(path).get("HANGS"):
+        option = _time_limit_option()
+        if option is None:
+            pytest.skip("check_implementation offers no per-function time limit argument")
+        options[option] = HANG_TIME_LIMIT_SECONDS
+    return check_implementation(str(path), seed=0, **options)
+
+
+NO_PATTERN = "none"  # manifest value: no pattern applies, the checker must report None
+
+
+def _matches(expected, got):
+    if isinstance(expected, tuple):
+        return got in expected
+    if expected == NO_PATTERN:
+        return got is None
+    return got == expected
+
+
+bug_files = pytest.mark.parametrize("path", BUG_FILES, ids=[path.stem[len("bug_"):] for path in BUG_FILES])
+
+
+def test_suite_is_large_enough():
+    assert len(BUG_FILES) >= 24, [path.name for path in BUG_FILES]
+
+
+@bug_files
+def test_manifest_is_well_formed(path):
+    text = path.read_text()
+    expected = manifest(path)
+    assert set(expected) == {"function", "status", "also_fail"} | set(LOCALISATION)
+    assert expected["function"] in SEED_FUNCTIONS
+    assert expected["status"] in STATUSES
+    assert set(expected["also_fail"]) <= set(SEED_FUNCTIONS) - {expected["function"]}
+    assert ast.get_docstring(ast.parse(text)), f"{path.name} has no docstring describing its bug"
+    assert f"def {expected['function']}(" in text, f"{path.name} does not redefine its function"
+
+
+@bug_files
+def test_bug_is_reported_on_its_function(path):
+    expected = manifest(path)
+    result = report_for(path).results[expected["function"]]
+    assert result.status == expected["status"], result.diagnosis
+
+
+@bug_files
+def test_bug_is_localised(path):
+    expected = manifest(path)
+    result = report_for(path).results[expected["function"]]
+    predicted = {key: expected[key] for key in LOCALISATION if expected[key] is not None}
+    if not predicted:
+        pytest.skip("the manifest predicts no localisation for this bug")
+    reported = {key: getattr(result, key) for key in predicted}
+    wrong = {key: (predicted[key], reported[key]) for key in predicted
+             if not _matches(predicted[key], reported[key])}
+    assert not wrong, f"(expected, reported): {wrong}\n{result.diagnosis}"
+
+
+@bug_files
+def test_bug_leaves_other_functions_passing(path):
+    expected = manifest(path)
+    touched = {expected["function"], *expected["also_fail"]}
+    report = report_for(path)
+    not_passing = {name: (result.status, result.diagnosis) for name, result in report.results.items()
+                   if name not in touched and result.status != "pass"}
+    assert not not_passing
+
+
+@pytest.mark.parametrize("name", ["student_correct", "vectorised_correct"])
+def test_correct_implementations_pass(name):
+    report = report_for(IMPLS / f"{name}.py")
+    assert set(report.results) == set(SEED_FUNCTIONS)
+    not_passing = {function: (result.status, result.diagnosis)
+                   for function, result in report.results.items() if result.status != "pass"}
+    assert not not_passing
+    assert report.ok
+
+
+def test_skeleton_is_not_implemented_everywhere():
+    report = report_for(IMPLS / "skeleton.py")
+    assert set(report.results) == set(SEED_FUNCTIONS)
+    assert {function: result.status for function, result in report.results.items()} == \
+        {function: "not_implemented" for function in SEED_FUNCTIONS}
+
+
+def _syntax_error_line(path):
+    try:
+        compile(path.read_text(encoding="utf-8", errors="replace"), str(path), "exec")
+    except SyntaxError as error:
+        return error.lineno
+    raise AssertionError(f"{path} compiles under Python 3")
+
+
+def _assert_exit_2_naming(path, line):
+    completed = subprocess.run([sys.executable, "-m", "rnn_autograd", "--impl", str(path)],
+                               capture_output=True, text=True, timeout=120)
+    assert completed.returncode == 2, completed.stderr
+    message = completed.stderr.strip()
+    assert "Traceback" not in message
+    assert len(message.splitlines()) == 1, message
+    assert path.name in message, message
+    assert str(line) in message, message
+
+
+def test_python2_file_exits_2_naming_file_and_line():
+    path = IMPLS / "python2_file.py"
+    line = _syntax_error_line(path)
+    assert "print '" in path.read_text().splitlines()[line - 1]
+    _assert_exit_2_naming(path, line)
+
+
+def test_seed_as_shipped_exits_2_naming_file_and_line(tmp_path):
+    if not SEED_TEXT.exists():
+        pytest.skip(f"{SEED_TEXT} is not there")
+    path = tmp_path / "rnn_layers.py"
+    path.write_bytes(SEED_TEXT.read_bytes())
+    _assert_exit_2_naming(path, _syntax_error_line(path))
