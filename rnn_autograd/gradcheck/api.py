@@ -49,7 +49,7 @@ class FunctionResult:
     error_message: str | None = None
     location: str | None = None        # file:line in the implementation, for errors
     notes: list = field(default_factory=list)
-    evidence: tuple | None = field(default=None, repr=False)  # (name, got, want, dims), first failing case
+    evidence: list = field(default_factory=list, repr=False)  # [(name, got, want, dims)], first failing case
 
     def to_json(self):
         data = {key: value for key, value in self.__dict__.items() if key != "evidence"}

@@ -1,6 +1,6 @@
 """`rnn-gradcheck --plot DIR`: where the error of a failing function sits, as PNG heatmaps.
 
-For each failing function, the first wrong array of its first failing case is reduced to two
+For each failing function, each wrong array of its first failing case is reduced to two
 dimensions: timestep x last axis for arrays with a T axis (the largest error over the batch),
 rows x columns for matrices (dWx: input unit x gate column, with the i, f, o, g blocks marked).
 """
@@ -29,21 +29,19 @@ def error_matrix(got, want, dims):
 
 
 def write_heatmaps(report, directory, out=None):
-    """Write one PNG per failing function that has a wrongly valued array; return the paths."""
+    """Write one PNG per wrongly valued array of each failing function; return the paths."""
     os.makedirs(directory, exist_ok=True)
     paths = []
     for result in report.results.values():
-        if result.status != "fail" or result.evidence is None:
-            continue
-        name, got, want, dims = result.evidence
-        if got.shape != want.shape:
-            continue
-        matrix, row_dim, column_dim = error_matrix(got, want, dims)
-        gate_size = matrix.shape[1] // 4 if column_dim == "4H" else None
-        title = f"{result.function}: |{name} - reference|, max {float(np.nanmax(matrix)):.1e}"
-        path = os.path.join(directory, f"{result.function}-{name}.png")
-        error_heatmap(matrix, path, title, gate_size=gate_size,
-                      row_label=_AXIS_NAMES.get(row_dim, "row"),
-                      column_label=_AXIS_NAMES.get(column_dim, "column"))
-        paths.append(path)
+        for name, got, want, dims in result.evidence if result.status == "fail" else []:
+            if got.shape != want.shape or got.ndim == 0:
+                continue
+            matrix, row_dim, column_dim = error_matrix(got, want, dims)
+            gate_size = matrix.shape[1] // 4 if column_dim == "4H" else None
+            title = f"{result.function}: |{name} - reference|, max {float(np.nanmax(matrix)):.1e}"
+            path = os.path.join(directory, f"{result.function}-{name}.png")
+            error_heatmap(matrix, path, title, gate_size=gate_size,
+                          row_label=_AXIS_NAMES.get(row_dim, "row"),
+                          column_label=_AXIS_NAMES.get(column_dim, "column"))
+            paths.append(path)
     return paths

@@ -190,12 +190,12 @@ def dims_of(layer, name):
 
 
 def evidence(layer, result):
-    """(name, got, want, dims) of the first wrongly valued array of a failing case, or None."""
-    problem = next((p for p in result.problems if p.kind == "value" and p.array), None)
-    if problem is None or not result.context:
-        return None
-    got, want = compared_values(layer, result.context)[problem.array]
-    return problem.array, np.asarray(got), np.asarray(want), dims_of(layer, problem.array)
+    """[(name, got, want, dims)] of every wrongly valued array of a failing case."""
+    if not result.context:
+        return []
+    values = compared_values(layer, result.context)
+    return [(p.array, np.asarray(values[p.array][0]), np.asarray(values[p.array][1]), dims_of(layer, p.array))
+            for p in result.problems if p.kind == "value" and p.array in values]
 
 
 def locate(layer, case, result, runner, rng):
