@@ -18,6 +18,7 @@ than, say, a "constant factor" read off a one-element case. None in a manifest m
 applicable or not predictable" and is not checked.
 """
 import ast
+import json
 import functools
 import inspect
 import subprocess
@@ -140,8 +141,35 @@ def test_bug_leaves_other_functions_passing(path):
     assert not not_passing
 
 
+@bug_files
+def test_fixture_differs_from_manual_only_where_its_manifest_says(path):
+    """Without the checker: the bug breaks its function (and at most also_fail), nothing else.
+
+    tests/impls/selfcheck.py runs the impl and `manual` side by side; this keeps the fixtures
+    honest, so that a failure of the tests above is the checker's, not a broken fixture's.
+    """
+    selfcheck = _selfcheck()
+    expected = manifest(path)
+    reasons = selfcheck.check_module(path)
+    differing = {name for name, reason in reasons.items() if reason}
+    allowed = {expected["function"], *expected["also_fail"]}
+    assert differing <= allowed, {name: reasons[name] for name in differing - allowed}
+    if expected["status"] != "pass":
+        assert expected["function"] in differing
+
+
+@functools.lru_cache(maxsize=None)
+def _selfcheck():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("impls_selfcheck", IMPLS / "selfcheck.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 @pytest.mark.parametrize("name", ["student_correct", "vectorised_correct"])
 def test_correct_implementations_pass(name):
+    assert not any(_selfcheck().check_module(IMPLS / f"{name}.py").values())
     report = report_for(IMPLS / f"{name}.py")
     assert set(report.results) == set(SEED_FUNCTIONS)
     not_passing = {function: (result.status, result.diagnosis)
@@ -189,3 +217,52 @@ def test_seed_as_shipped_exits_2_naming_file_and_line(tmp_path):
     path = tmp_path / "rnn_layers.py"
     path.write_bytes(SEED_TEXT.read_bytes())
     _assert_exit_2_naming(path, _syntax_error_line(path))
+
+
+# 14 functions x 150 cases = 2,100 cases per correct implementation: the issue's "over 2,000
+# random cases on correct implementations: zero false alarms", on code that is not `manual`.
+MANY_CASES = 150
+
+
+@pytest.mark.parametrize("name", ["student_correct", "vectorised_correct"])
+def test_correct_implementations_have_no_false_alarm_over_many_cases(name):
+    report = check_implementation(str(IMPLS / f"{name}.py"), cases=MANY_CASES, seed=1)
+    assert sum(result.cases for result in report.results.values()) >= 2000
+    not_passing = {function: (result.status, result.diagnosis)
+                   for function, result in report.results.items() if result.status != "pass"}
+    assert not not_passing
+
+
+def _run_command(path, *options):
+    """rnn-gradcheck on one impl with the JSON report on stdout: (exit status, report, stderr)."""
+    completed = subprocess.run([sys.executable, "-m", "rnn_autograd", "--impl", str(path),
+                                "--json", "-", *options],
+                               capture_output=True, text=True, timeout=300)
+    return completed.returncode, json.loads(completed.stdout), completed.stderr
+
+
+def test_printing_impl_keeps_the_json_report_clean():
+    """An impl that prints must not garble --json on stdout; its printing is noted, not failed."""
+    returncode, report, _ = _run_command(IMPLS / "bug_embedding_forward_prints.py")
+    assert returncode == 0
+    assert {name: entry["status"] for name, entry in report["functions"].items()} == \
+        {name: "pass" for name in SEED_FUNCTIONS}
+    notes = report["functions"]["word_embedding_forward"]["notes"]
+    assert any("print" in note for note in notes), notes
+
+
+def test_sys_exit_in_impl_is_an_error_and_the_rest_is_still_checked():
+    returncode, report, _ = _run_command(IMPLS / "bug_temporal_affine_backward_sys_exit.py")
+    assert returncode == 1
+    statuses = {name: entry["status"] for name, entry in report["functions"].items()}
+    assert statuses.pop("temporal_affine_backward") == "error"
+    assert statuses == {name: "pass" for name in SEED_FUNCTIONS if name != "temporal_affine_backward"}
+
+
+def test_hanging_impl_is_cut_off_by_the_command_line_time_limit():
+    returncode, report, _ = _run_command(IMPLS / "bug_rnn_backward_hangs.py",
+                                         "--time-limit", str(HANG_TIME_LIMIT_SECONDS))
+    assert returncode == 1
+    statuses = {name: entry["status"] for name, entry in report["functions"].items()}
+    assert statuses.pop("rnn_backward") == "error"
+    assert statuses == {name: "pass" for name in SEED_FUNCTIONS if name != "rnn_backward"}

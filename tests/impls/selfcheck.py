@@ -28,7 +28,7 @@ from rnn_autograd.registry import LAYERS, SEED_FUNCTIONS
 HERE = Path(__file__).resolve().parent
 # float64: correct code agrees with manual to ~1e-15 relative; a float32 cast shows at ~1e-7.
 RELATIVE_TOLERANCE = {np.dtype(np.float64): 1e-11, np.dtype(np.float32): 1e-4}
-SECONDS_PER_FUNCTION = 5  # a hanging function is cut off after this
+SECONDS_PER_FUNCTION = 3  # a hanging function is cut off after this
 
 
 class TimeLimit(Exception):
