@@ -48,4 +48,6 @@ def temporal_softmax_loss(x, y, mask):
     log_p = shifted - np.log(np.sum(np.exp(shifted), axis=2, keepdims=True))  # (N, T, V)
     n, t = np.arange(N)[:, None], np.arange(T)[None, :]
     log_p_y = log_p[n, t, y]                                             # (N, T)
-    return -np.sum(log_p_y * mask) / N
+    # Divide the (N, T) array, not the summed scalar: under numpy 1.26 a float32 scalar divided
+    # by a Python int becomes float64, while an array keeps its dtype.
+    return -np.sum(log_p_y * mask / N)
