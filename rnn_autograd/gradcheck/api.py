@@ -200,8 +200,10 @@ class _Checker:
 
     def _diagnose_failure(self, layer, function, case, outcome, result):
         """Shrink to the smallest failing case, then localise the bug on it."""
-        smallest, smallest_outcome = self._shrink(layer, function, case, outcome)
-        findings = locate(layer, smallest, smallest_outcome, self.runner, np.random.default_rng(0))
+        smallest, _ = self._shrink(layer, function, case, outcome)
+        # Localise on the first failing case, not the shrunk one: with N = H = 1 a single wrong
+        # number "fits" any pattern, and T = 1 leaves no time to locate anything in.
+        findings = locate(layer, case, outcome, self.runner, np.random.default_rng(0))
         result.gradient = findings["gradient"]
         result.timestep = findings["timestep"]
         result.gate = findings["gate"]
@@ -210,8 +212,9 @@ class _Checker:
         result.minimal_case = smallest.replay_text(layer)
         result.minimal_shape = {letter: smallest.sizes[letter] for letter in smallest.letters(layer)}
         lines = findings["lines"]
-        lines.insert(0, f"smallest failing case found: {smallest.shape_text(layer)}, {smallest.dtype}"
-                     + (", extreme inputs" if smallest.extreme else ""))
+        lines.insert(0, f"failing case: {case.shape_text(layer)}, {case.dtype}"
+                     + (", extreme inputs" if case.extreme else "")
+                     + f"; smallest failing case found: {smallest.shape_text(layer)}")
         if function == layer.backward and layer.forward in self.functions:
             forward_check = self.runner.run_forward(layer, smallest)
             if forward_check.status != "pass":

@@ -152,9 +152,9 @@ class CaseRunner:
     @staticmethod
     def _notes(name, outcome):
         notes = []
-        if outcome.printed:
-            lines = outcome.printed.count("\n") + (not outcome.printed.endswith("\n"))
-            notes.append(f"{name} printed {lines} line(s) (suppressed)")
+        if outcome.printed:  # the same words every case, so that the notes of all cases merge
+            first_line = outcome.printed.strip().splitlines()[0][:60] if outcome.printed.strip() else ""
+            notes.append(f"{name} prints (output suppressed), e.g. {first_line!r}")
         for warning in dict.fromkeys(outcome.warnings):
             notes.append(f"{name} warned: {warning}")
         return notes
@@ -218,7 +218,7 @@ class CaseRunner:
     def run_backward(self, layer, case, second_look=True):
         inputs, upstream = make_case_data(layer, case)
         forward = self.call(layer.forward, [read_only_copy(value) for value in inputs.values()])
-        notes = self._notes(layer.forward, forward)
+        notes = []  # the forward's prints and warnings belong to the forward's own row
         if forward.error is not None:
             verb = "" if isinstance(forward.error, (SystemExit, TimeLimitExceeded)) else "raised "
             return CaseResult("error", message=f"cannot be checked: its forward {layer.forward} {verb}"
@@ -232,7 +232,7 @@ class CaseRunner:
                               f"{len(layer.outputs)} output(s) and a cache", notes=notes)
         snapshot = freeze(cache)
         outcome = self.call(layer.backward, upstream_copies + [cache])
-        notes += self._notes(layer.backward, outcome)
+        notes = self._notes(layer.backward, outcome)
         if outcome.error is not None:
             result = self._raised(layer.backward, outcome)
             result.notes = notes

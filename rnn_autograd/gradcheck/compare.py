@@ -87,14 +87,15 @@ def value_pattern(got, want, tolerance, sizes):
     want64 = np.asarray(want, dtype=np.float64)
     if np.all(got64 == 0) and np.any(want64 != 0):
         return "zero", "it is all zeros"
-    if normwise_error(got64, -want64) <= tolerance:
+    several = np.count_nonzero(want64) >= 2  # with one number, any wrong value "fits" a factor
+    if several and normwise_error(got64, -want64) <= tolerance:
         return "sign flipped", "it has the opposite sign everywhere (a sign error)"
     factor, residual = fit_factor(got64, want64)
-    if factor is not None and residual <= tolerance and abs(factor - 1) > 1e-6:
+    if several and factor is not None and residual <= tolerance and abs(factor - 1) > 1e-6:
         name = _name_factor(factor, sizes)
         named = f" = {name}" if name else ""
         return "constant factor", f"it is {factor:.6g}{named} times the expected values"
-    if got64.ndim == 2 and got64.shape[0] == got64.shape[1] and normwise_error(got64.T, want64) <= tolerance:
+    if got64.ndim == 2 and got64.shape[0] == got64.shape[1] > 1 and normwise_error(got64.T, want64) <= tolerance:
         return "transposed", "it is the transpose of the expected matrix"
     wrong = np.abs(got64 - want64) > tolerance * max(1.0, float(np.max(np.abs(want64))))
     if np.any(wrong) and np.all(got64[wrong] == 0):

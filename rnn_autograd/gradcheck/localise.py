@@ -222,8 +222,13 @@ def locate(layer, case, result, runner, rng):
     if pattern:
         findings["pattern"] = pattern
         lines.append(sentence)
+    elif findings["pattern"] is None:  # a scalar (the loss) has no pattern; its companions may
+        other = next((p for p in problems[1:] if p.kind == "value" and p.pattern), None)
+        if other:
+            findings["pattern"] = other.pattern
+            lines.append(other.message)
     gates = []
-    for problem in problems:
+    for problem in problems if findings["pattern"] != "precision" else []:  # rounding is everywhere
         if problem.array and problem.kind == "value" and problem.array.startswith("d") \
                 and problem.array[1:] in {a.name for a in layer.args}:
             gates += [g for g in gate_blocks(*values[problem.array], _arg_dims(layer, problem.array),
@@ -244,7 +249,7 @@ def locate(layer, case, result, runner, rng):
     else:
         dims = dims_of(layer, first.array)
         steps = timestep_errors(got, want, dims, tolerance) if dims else []
-        if steps and case.sizes.get("T", 1) > 1:
+        if steps:
             findings["timestep"] = steps[0]
             lines.append(f"{first.array} is right before t={steps[0]} and wrong from there on "
                          f"(wrong at t = {', '.join(map(str, steps))})")
