@@ -217,19 +217,19 @@ class CaseRunner:
     # -- backward --------------------------------------------------------------------------------
     def run_backward(self, layer, case, second_look=True):
         inputs, upstream = make_case_data(layer, case)
+        # The forward's prints and warnings belong to the forward's own row, not to this one.
         forward = self.call(layer.forward, [read_only_copy(value) for value in inputs.values()])
-        notes = []  # the forward's prints and warnings belong to the forward's own row
         if forward.error is not None:
             verb = "" if isinstance(forward.error, (SystemExit, TimeLimitExceeded)) else "raised "
             return CaseResult("error", message=f"cannot be checked: its forward {layer.forward} {verb}"
-                              f"{forward.error_text}", location=forward.location, notes=notes,
+                              f"{forward.error_text}", location=forward.location,
                               error_type=type(forward.error).__name__)
         values = as_tuple(forward.value)
         cache = values[-1] if isinstance(forward.value, tuple) and len(values) == len(layer.outputs) + 1 else None
         upstream_copies = [read_only_copy(value) for value in upstream.values()]
         if cache is None and not is_not_implemented(forward.value):
             return CaseResult("error", message=f"cannot be checked: {layer.forward} did not return "
-                              f"{len(layer.outputs)} output(s) and a cache", notes=notes)
+                              f"{len(layer.outputs)} output(s) and a cache")
         snapshot = freeze(cache)
         outcome = self.call(layer.backward, upstream_copies + [cache])
         notes = self._notes(layer.backward, outcome)
@@ -256,13 +256,13 @@ class CaseRunner:
             result.problems.append(Problem("mutation", None, f"{layer.backward} changed its cache: "
                                            f"{', '.join(mutated)}", pattern="mutation"))
         if second_look and not result.problems:
-            result.problems += self._repeatability(layer, case, upstream_copies, cache, grads, inputs)
+            result.problems += self._repeatability(layer, case, upstream_copies, cache, grads)
         result.status = "fail" if result.problems else "pass"
         result.context = dict(inputs=inputs, upstream=upstream, cache=cache, grads=grads,
                               wants=wants, reference=reference)
         return result
 
-    def _repeatability(self, layer, case, upstream_copies, cache, grads, inputs):
+    def _repeatability(self, layer, case, upstream_copies, cache, grads):
         """The same cache must give the same gradients again, also after another forward."""
         again = self.call(layer.backward, upstream_copies + [cache])
         other_inputs, _ = make_case_data(layer, type(case)(case.sizes, case.seed + 10**6, case.dtype))
