@@ -129,7 +129,8 @@ def compare(name, got, want, expected_dtype, tolerance, sizes, dims_text=""):
         hint = ""
         if np.dtype(expected_dtype) == np.float32 and array.dtype == np.float64:
             hint = (" (float32 inputs must give float32 results: a buffer made with np.zeros(shape) "
-                    "is float64 by default; pass dtype=x.dtype)")
+                    "is float64 by default; pass dtype=x.dtype, or check float64 only with "
+                    "--dtype float64)")
         return float("nan"), Problem("dtype", name, f"{name} has dtype {array.dtype}; expected "
                                      f"{np.dtype(expected_dtype)}{hint}", pattern="dtype")
     if array.dtype.kind not in "fiu":
