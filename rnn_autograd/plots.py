@@ -43,7 +43,8 @@ from rnn_autograd.rnn import rnn_step
 INSTALL_HINT = "pip install 'rnn-autograd[plot]'"
 
 # Weight scales of the gradient-flow picture. Entries of a weight matrix are drawn from
-# N(0, (scale / sqrt(fan_in))^2), which gives the matrix a spectral radius of about `scale`.
+# N(0, (scale / sqrt(fan_in))^2): a square H x H matrix drawn so (the RNN's Wh, each gate block
+# of the LSTM's) has a spectral radius of about `scale` (the circular law of random matrices).
 INPUT_SCALE = 1.0            # Wx of both models: pre-activations of order 1 from unit inputs
 RNN_RECURRENT_SCALE = 0.9    # vanilla RNN Wh: below 1, and tanh' <= 1 shrinks it further,
                              # so ||dL/dh_t|| falls roughly geometrically back in time
@@ -68,6 +69,7 @@ class PlotUnavailable(ImportError):
 def _figure_class():
     """Return matplotlib's Figure class, or raise PlotUnavailable with the install hint."""
     try:
+        import matplotlib  # noqa: F401  (the package first: a missing one fails here)
         from matplotlib.figure import Figure
     except ImportError as error:
         raise PlotUnavailable(
@@ -388,7 +390,7 @@ def error_heatmap(errors, path, title, gate_size=None, row_label="timestep t",
         gate_axis.set_xticks([(block + 0.5) * gate_size - 0.5 for block in range(4)])
         gate_axis.set_xticklabels(["i (input)", "f (forget)", "o (output)", "g (candidate)"])
         gate_axis.tick_params(length=0)
-    axes.set_xlabel(column_label + (" (within each gate block: 0 .. H-1)"
+    axes.set_xlabel(column_label + (f" (H = {gate_size} columns per gate)"
                                     if gate_size is not None else ""))
     axes.set_ylabel(row_label)
     axes.set_title(title)
@@ -442,8 +444,8 @@ def main(argv=None):
               f"manual vs autograd max relative difference {results[cell]['difference']:.2e}")
     title = (f"Gradient flow back in time: N={arguments.N}, T={arguments.T}, D={arguments.D}, "
              f"H={arguments.H}, seed={arguments.seed}\n"
-             f"both Wh at spectral scale {RNN_RECURRENT_SCALE} (RNN) / {LSTM_RECURRENT_SCALE} "
-             f"(LSTM), LSTM forget-gate bias {LSTM_FORGET_BIAS}")
+             f"Wh scale {RNN_RECURRENT_SCALE} (RNN), {LSTM_RECURRENT_SCALE} (LSTM); "
+             f"LSTM forget-gate bias {LSTM_FORGET_BIAS}")
     plot_gradient_flow(results, arguments.out, title)
     print(f"wrote {arguments.out}")
     return 0
