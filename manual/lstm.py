@@ -129,10 +129,29 @@ def lstm_step_backward(dnext_h, dnext_c, cache):
     return dx, dprev_h, dprev_c, dWx, dWh, db
 
 
+def _sigmoid_in_place(a):
+    """Overwrite a with sigmoid(a) = 1 / (1 + exp(-a)), four passes over one private buffer.
+
+    Same values as manual.activations.sigmoid (relative precision kept for tiny outputs), but
+    without temporaries: exp(-a) overflows to inf for a < -709 (float64), and 1 / inf = 0 is the
+    right answer, so that overflow warning is silenced on purpose.
+    """
+    np.negative(a, out=a)
+    with np.errstate(over="ignore"):
+        np.exp(a, out=a)
+    np.add(a, 1, out=a)
+    np.reciprocal(a, out=a)
+    return a
+
+
 def lstm_forward(x, h0, Wx, Wh, b):
     """Run an LSTM over a whole sequence; the initial cell state c_{-1} is zero.
 
     The cell state is internal: it is neither an argument nor returned.
+    This is the fast form (the step functions above are the teaching form): the input
+    projection of all timesteps is one matrix product, and every buffer is time-major
+    (T, N, ...) so that each step reads and writes contiguous (N, H) blocks; the cache and h
+    hold (N, T, ...) views of those buffers.
 
     Inputs:
     - x: (N, T, D) input sequence
@@ -153,25 +172,37 @@ def lstm_forward(x, h0, Wx, Wh, b):
     contract.floats("b", b, "4H")
     N, T, D = x.shape
     H = h0.shape[1]
-    gates = (x.reshape(N * T, D) @ Wx).reshape(N, T, 4 * H)  # (N, T, 4H) input projection, all t
+    x_by_time = x.transpose(1, 0, 2).reshape(T * N, D)            # (T*N, D) a time-major copy
+    gates = (x_by_time @ Wx).reshape(T, N, 4 * H)                 # (T, N, 4H) input projection, all t
     gates += b
-    h = np.empty((N, T, H), dtype=h0.dtype)
-    c = np.empty((N, T, H), dtype=h0.dtype)
-    tanh_c = np.empty((N, T, H), dtype=h0.dtype)
+    h = np.empty((T, N, H), dtype=h0.dtype)
+    c = np.empty((T, N, H), dtype=h0.dtype)
+    tanh_c = np.empty((T, N, H), dtype=h0.dtype)
+    recurrent = np.empty((N, 4 * H), dtype=h0.dtype)              # (N, 4H) reused every step
     prev_h, prev_c = h0, np.zeros_like(h0)
     for t in range(T):
-        gates_t = gates[:, t]                                 # (N, 4H) a view into the buffer
-        gates_t += prev_h @ Wh                                # (N, 4H) a_t
-        _activate_gates(gates_t, H)                           # (N, 4H) i, f, o, g
-        i, f, o, g = (gates_t[:, k * H:(k + 1) * H] for k in range(4))
-        prev_c = np.add(f * prev_c, i * g, out=c[:, t])       # (N, H) c_t
-        np.tanh(prev_c, out=tanh_c[:, t])                     # (N, H)
-        prev_h = np.multiply(o, tanh_c[:, t], out=h[:, t])    # (N, H) h_t
+        a = gates[t]                                              # (N, 4H) a view into the buffer
+        a += np.matmul(prev_h, Wh, out=recurrent)                 # (N, 4H) a_t
+        _sigmoid_in_place(a[:, :3 * H])                           # (N, 3H) i, f, o
+        np.tanh(a[:, 3 * H:], out=a[:, 3 * H:])                   # (N, H) g
+        i, f, o, g = (a[:, k * H:(k + 1) * H] for k in range(4))  # (N, H) each
+        prev_c = np.multiply(f, prev_c, out=c[t])                 # (N, H) f * c_{t-1}
+        prev_c += i * g                                           # (N, H) c_t
+        np.tanh(prev_c, out=tanh_c[t])                            # (N, H)
+        prev_h = np.multiply(o, tanh_c[t], out=h[t])              # (N, H) h_t
+    batch_first = (1, 0, 2)  # (T, N, ...) buffers seen as (N, T, ...), no copy
+    h, c, gates, tanh_c = (array.transpose(batch_first) for array in (h, c, gates, tanh_c))
     return h, LSTMCache(x, h0, Wx, Wh, h, c, gates, tanh_c)
 
 
 def lstm_backward(dh, cache):
     """Backward pass for an LSTM over a whole sequence.
+
+    Fast form of lstm_step_backward applied from t = T-1 down to 0. The local derivative of
+    each gate (what multiplies dc_t, or dh_t for o) does not depend on the recurrence, so it is
+    computed for all timesteps at once before the loop; the loop then only multiplies it by
+    dc_t and carries dh and dc back one step. The gate gradients of all timesteps end in one
+    (T, N, 4H) buffer, so dx, dWx, dWh and db are single matrix products after the loop.
 
     Inputs:
     - dh: (N, T, H) upstream gradient of every hidden state h_t (not only the last)
@@ -188,20 +219,36 @@ def lstm_backward(dh, cache):
     Contract("lstm_backward").upstream("dh", dh, "h", h)
     N, T, D = x.shape
     H = h0.shape[1]
-    da = np.empty_like(gates)        # (N, T, 4H) gate gradients of every timestep
-    dprev_h = np.zeros_like(h0)      # (N, H) gradient reaching h_t from step t+1
-    dprev_c = np.zeros_like(h0)      # (N, H) gradient reaching c_t from step t+1
-    zeros = np.zeros_like(h0)
+    time_first = (1, 0, 2)  # the cache's (N, T, ...) views back to their (T, N, ...) buffers
+    h, c, gates, tanh_c = (array.transpose(time_first) for array in (h, c, gates, tanh_c))
+    i, f, o, g = (gates[:, :, k * H:(k + 1) * H] for k in range(4))  # (T, N, H) each
+    da = np.empty((T, N, 4 * H), dtype=h0.dtype)  # (T, N, 4H) gate gradients of every timestep
+    da_i, da_f, da_o, da_g = (da[:, :, k * H:(k + 1) * H] for k in range(4))
+    # Local derivatives, all t at once (the loop below multiplies them by dc_t or dh_t):
+    np.multiply(g, i * (1 - i), out=da_i)         # (T, N, H) dc -> a_i: i = sigmoid, via its output
+    da_f[:1] = 0                                  # c_{-1} = 0
+    np.multiply(c[:-1], f[1:] * (1 - f[1:]), out=da_f[1:])  # (T-1, N, H) dc -> a_f, times c_{t-1}
+    np.multiply(tanh_c, o * (1 - o), out=da_o)    # (T, N, H) dh -> a_o
+    np.multiply(i, 1 - g * g, out=da_g)           # (T, N, H) dc -> a_g: g = tanh, via its output
+    dc_from_dh = o * (1 - tanh_c * tanh_c)        # (T, N, H) dh -> c: h = o * tanh(c)
+    dprev_h = np.zeros_like(h0)                   # (N, H) gradient reaching h_t from step t+1
+    dprev_c = np.zeros_like(h0)                   # (N, H) gradient reaching c_t from step t+1
+    WhT = Wh.T                                    # (4H, H)
     for t in reversed(range(T)):
-        prev_c = c[:, t - 1] if t > 0 else zeros                  # (N, H) c_{t-1}; c_{-1} = 0
-        da[:, t], dprev_c = _gate_gradients(
-            gates[:, t], tanh_c[:, t], prev_c, dh[:, t] + dprev_h, dprev_c, H)
-        dprev_h = da[:, t] @ Wh.T                                 # (N, H) carried back to t-1
-    prev_h = np.concatenate([h0[:, None], h[:, :-1]], axis=1)     # (N, T, H) h_{t-1} for every t
-    da_flat = da.reshape(N * T, 4 * H)
-    dx = (da_flat @ Wx.T).reshape(N, T, D)      # (N, T, D)
-    dh0 = dprev_h                               # (N, H)
-    dWx = x.reshape(N * T, D).T @ da_flat       # (D, 4H) summed over every (n, t)
-    dWh = prev_h.reshape(N * T, H).T @ da_flat  # (H, 4H)
-    db = da_flat.sum(axis=0)                    # (4H,)
+        dh_t = dh[:, t] + dprev_h                 # (N, H) from the loss and from step t+1
+        dc_t = dh_t * dc_from_dh[t] + dprev_c     # (N, H) from h_t and from c_{t+1}
+        da[t].reshape(N, 4, H)[:, :2] *= dc_t[:, None]  # (N, 2, H) da_i and da_f, a view
+        da_g[t] *= dc_t                           # (N, H)
+        da_o[t] *= dh_t                           # (N, H)
+        dprev_c = dc_t * f[t]                     # (N, H) carried back to c_{t-1}
+        dprev_h = da[t] @ WhT                     # (N, H) carried back to h_{t-1}
+    da_flat = da.reshape(T * N, 4 * H)
+    x_by_time = x.transpose(1, 0, 2).reshape(T * N, D)        # (T*N, D) same row order as da
+    dx = (da_flat @ Wx.T).reshape(T, N, D).transpose(time_first)  # (N, T, D)
+    dh0 = dprev_h                                             # (N, H)
+    dWx = x_by_time.T @ da_flat                               # (D, 4H) summed over every (t, n)
+    dWh = h0.T @ da[0] if T else np.zeros_like(Wh)            # (H, 4H) step 0 reads h0 ...
+    if T > 1:
+        dWh += h[:-1].reshape((T - 1) * N, H).T @ da[1:].reshape((T - 1) * N, 4 * H)  # ... then h_{t-1}
+    db = da_flat.sum(axis=0)                                  # (4H,) b was broadcast over N and T
     return dx, dh0, dWx, dWh, db

@@ -83,6 +83,10 @@ def rnn_step_backward(dnext_h, cache):
 def rnn_forward(x, h0, Wx, Wh, b):
     """Run a vanilla RNN over a whole sequence: h_t = tanh(x_t Wx + h_{t-1} Wh + b).
 
+    Fast form (the step functions above are the teaching form): the input projection of all
+    timesteps is one matrix product, and the buffer is time-major (T, N, H) so that each step
+    works on a contiguous (N, H) block; h and the cache hold an (N, T, H) view of it.
+
     Inputs:
     - x: (N, T, D) input sequence
     - h0: (N, H) initial hidden state
@@ -102,17 +106,25 @@ def rnn_forward(x, h0, Wx, Wh, b):
     contract.floats("b", b, "H")
     N, T, D = x.shape
     H = h0.shape[1]
-    h = x.reshape(N * T, D) @ Wx  # (N*T, H) the input projection of every timestep at once
-    h = h.reshape(N, T, H)        # (N, T, H) holds a_t - h_{t-1} Wh until step t overwrites it
-    h += b
+    x_by_time = x.transpose(1, 0, 2).reshape(T * N, D)  # (T*N, D) a time-major copy
+    h = (x_by_time @ Wx).reshape(T, N, H)   # (T, N, H) input projection of every timestep at once
+    h += b                                  # holds a_t - h_{t-1} Wh until step t overwrites it
+    recurrent = np.empty((N, H), dtype=h0.dtype)  # (N, H) reused every step
     prev_h = h0
     for t in range(T):
-        prev_h = np.tanh(h[:, t] + prev_h @ Wh, out=h[:, t])  # (N, H)
+        h[t] += np.matmul(prev_h, Wh, out=recurrent)  # (N, H) a_t
+        prev_h = np.tanh(h[t], out=h[t])              # (N, H) h_t
+    h = h.transpose(1, 0, 2)  # (N, T, H) a view of the time-major buffer, no copy
     return h, RNNCache(x, h0, Wx, Wh, h)
 
 
 def rnn_backward(dh, cache):
     """Backward pass for a vanilla RNN over a whole sequence.
+
+    Fast form of rnn_step_backward applied from t = T-1 down to 0: tanh's local derivative
+    1 - h_t^2 is computed for all timesteps at once, the loop only carries dh back one step,
+    and da of all timesteps ends in one (T, N, H) buffer so that dx, dWx, dWh and db are single
+    matrix products after the loop.
 
     Inputs:
     - dh: (N, T, H) upstream gradient of every hidden state h_t (not only the last)
@@ -129,18 +141,22 @@ def rnn_backward(dh, cache):
     Contract("rnn_backward").upstream("dh", dh, "h", h)
     N, T, D = x.shape
     H = h0.shape[1]
-    da = np.empty_like(h)              # (N, T, H) gradient of a_t for every t
-    dprev_h = np.zeros_like(h0)        # (N, H) gradient reaching h_t from step t+1
+    h = h.transpose(1, 0, 2)             # (T, N, H) back to the time-major buffer
+    da = h * h                           # (T, N, H) a fresh buffer: the cache stays untouched
+    np.subtract(1, da, out=da)           # (T, N, H) tanh's local derivative, via its output
+    dprev_h = np.zeros_like(h0)          # (N, H) gradient reaching h_t from step t+1
+    WhT = Wh.T                           # (H, H)
     for t in reversed(range(T)):
-        dh_t = dh[:, t] + dprev_h                           # (N, H) from the loss and from t+1
-        da[:, t] = dh_t * (1 - h[:, t] * h[:, t])           # (N, H) through tanh, via its output
-        dprev_h = da[:, t] @ Wh.T                           # (N, H) carried back to step t-1
-    prev_h = np.concatenate([h0[:, None], h[:, :-1]], axis=1)  # (N, T, H) h_{t-1} for every t
-    da_flat = da.reshape(N * T, H)
-    dx = (da_flat @ Wx.T).reshape(N, T, D)   # (N, T, D)
-    dh0 = dprev_h                            # (N, H)
-    dWx = x.reshape(N * T, D).T @ da_flat    # (D, H) summed over every (n, t)
-    dWh = prev_h.reshape(N * T, H).T @ da_flat  # (H, H)
-    db = da_flat.sum(axis=0)                 # (H,)
+        dh_t = dh[:, t] + dprev_h        # (N, H) from the loss and from step t+1
+        da[t] *= dh_t                    # (N, H) da_t, through tanh
+        dprev_h = da[t] @ WhT            # (N, H) carried back to step t-1
+    da_flat = da.reshape(T * N, H)
+    x_by_time = x.transpose(1, 0, 2).reshape(T * N, D)            # (T*N, D) same row order as da
+    dx = (da_flat @ Wx.T).reshape(T, N, D).transpose(1, 0, 2)     # (N, T, D)
+    dh0 = dprev_h                                                 # (N, H)
+    dWx = x_by_time.T @ da_flat                                   # (D, H) summed over every (t, n)
+    dWh = h0.T @ da[0] if T else np.zeros_like(Wh)                # (H, H) step 0 reads h0 ...
+    if T > 1:
+        dWh += h[:-1].reshape((T - 1) * N, H).T @ da[1:].reshape((T - 1) * N, H)  # ... then h_{t-1}
+    db = da_flat.sum(axis=0)                                      # (H,) b was broadcast over N and T
     return dx, dh0, dWx, dWh, db
-
