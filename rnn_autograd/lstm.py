@@ -12,9 +12,9 @@ from rnn_autograd.activations import sigmoid
 
 def _cell(a, prev_c, H):
     """One LSTM cell update from the pre-activations a (N, 4H): returns (next_h, next_c)."""
-    ifo = sigmoid(a[:, :3 * H])                 # (N, 3H) gates i, f, o
-    g = np.tanh(a[:, 3 * H:])                   # (N, H) candidate cell
-    i, f, o = ifo[:, :H], ifo[:, H:2 * H], ifo[:, 2 * H:]
+    a_ifo, a_g = np.split(a, [3 * H], axis=1)  # (N, 3H), (N, H); split's gradient is one concatenate
+    i, f, o = np.split(sigmoid(a_ifo), 3, axis=1)  # (N, H) each: gates i, f, o
+    g = np.tanh(a_g)                            # (N, H) candidate cell
     next_c = f * prev_c + i * g                 # (N, H)
     next_h = o * np.tanh(next_c)                # (N, H)
     return next_h, next_c
@@ -64,10 +64,17 @@ def lstm(x, h0, Wx, Wh, b):
     contract.floats("Wx", Wx, "D,4H")
     contract.floats("Wh", Wh, "H,4H")
     contract.floats("b", b, "4H")
+    N, T, D = x.shape
     H = h0.shape[1]
-    projected = x @ Wx + b  # (N, T, 4H) every timestep's input term at once
+    if T == 0:
+        return np.zeros((N, 0, H), dtype=h0.dtype)  # no timesteps, nothing to stack
+    # The input term of every timestep in one product, time-major, then cut into T blocks:
+    # np.split's gradient is a single concatenate, where indexing projected[:, t] in the loop
+    # would add a (N, T, 4H) scatter to the backward pass at every step.
+    x_by_time = np.reshape(np.transpose(x, (1, 0, 2)), (T * N, D))  # (T*N, D)
+    projected = np.split(x_by_time @ Wx + b, T, axis=0)             # T blocks of (N, 4H)
     hs, prev_h, prev_c = [], h0, np.zeros(h0.shape, dtype=h0.dtype)
-    for t in range(x.shape[1]):
-        prev_h, prev_c = _cell(projected[:, t] + prev_h @ Wh, prev_c, H)  # (N, H) each
+    for projected_t in projected:
+        prev_h, prev_c = _cell(projected_t + prev_h @ Wh, prev_c, H)  # (N, H) each
         hs.append(prev_h)
     return np.stack(hs, axis=1)  # (N, T, H)

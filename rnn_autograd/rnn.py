@@ -51,9 +51,16 @@ def rnn(x, h0, Wx, Wh, b):
     contract.floats("Wx", Wx, "D,H")
     contract.floats("Wh", Wh, "H,H")
     contract.floats("b", b, "H")
-    projected = x @ Wx + b  # (N, T, H) every timestep's input term at once
+    N, T, D = x.shape
+    H = h0.shape[1]
+    if T == 0:
+        return np.zeros((N, 0, H), dtype=h0.dtype)  # no timesteps, nothing to stack
+    # Time-major, then cut into T blocks: np.split's gradient is a single concatenate, where
+    # indexing projected[:, t] in the loop would add a (N, T, H) scatter at every step.
+    x_by_time = np.reshape(np.transpose(x, (1, 0, 2)), (T * N, D))  # (T*N, D)
+    projected = np.split(x_by_time @ Wx + b, T, axis=0)             # T blocks of (N, H)
     hs, prev_h = [], h0
-    for t in range(x.shape[1]):
-        prev_h = np.tanh(projected[:, t] + prev_h @ Wh)  # (N, H)
+    for projected_t in projected:
+        prev_h = np.tanh(projected_t + prev_h @ Wh)  # (N, H)
         hs.append(prev_h)
     return np.stack(hs, axis=1)  # (N, T, H)
