@@ -23,8 +23,14 @@ The optimiser is Adam, written out below in five lines. The text is `data/sonnet
 seven of Shakespeare's sonnets (XVIII, XXIX, XXX, LV, LXXIII, CXVI, CXXX; published 1609,
 public domain), about 4 KB. Losses are printed per character (the seed's loss divided by T),
 in nats: a model that guesses uniformly over the V characters starts at log(V).
+
+Speed: the matrices are small (32 x 128), so BLAS threads gain nothing and, on a machine
+shared with other work, lose a lot waiting for each other (measured 26 ms against 240 ms per
+step). The command therefore runs BLAS on one thread when threadpoolctl is installed; without
+it, `OPENBLAS_NUM_THREADS=1 rnn-train-charlm` does the same.
 """
 import argparse
+import contextlib
 import sys
 import time
 from importlib import resources
@@ -59,9 +65,15 @@ PROGRESS_BAR_WIDTH = 30
 
 # --compare fails if the two loss curves differ by more than this (relative). The gradients
 # agree to about 1e-15; training feeds each step's round-off into the next, and over 600 steps
-# the measured gap grew to about 4e-11. A wrong gradient moves the curve by 1e-3 or more
-# within a few steps, so 1e-6 separates the two cases with room on both sides.
+# the measured gap grew to 4e-11 .. 2e-10 (it depends on the BLAS thread count). A gradient
+# that points the wrong way moves the curve much further within 10 steps (measured: i and f
+# blocks of dWh swapped, 5e-3; a biased dW_embed, 1e-4), so 1e-6 separates the two cases.
+# But Adam divides each entry by its own running size: a gradient wrong only by a constant
+# factor per entry trains exactly alike, and no loss curve can show it. So --compare also
+# compares the two gradients of the first batch directly.
 CURVE_AGREEMENT_TOLERANCE = 1e-6
+# Those first-batch gradients differ by round-off only (measured about 1e-15 relative).
+GRADIENT_AGREEMENT_TOLERANCE = 1e-10
 
 
 class Vocabulary(NamedTuple):
@@ -209,6 +221,33 @@ def _progress(stream, step, steps, loss, started):
     stream.flush()
 
 
+def _start(cell, seed, text, hidden_size):
+    """Vocabulary, encoded text, initial weights and batch generator: the same for any gradients."""
+    text = load_text() if text is None else text
+    if len(text) <= SEQUENCE_LENGTH:
+        raise ValueError(f"train: text must be longer than {SEQUENCE_LENGTH} characters")
+    vocabulary = make_vocabulary(text)
+    encoded = vocabulary.encode(text)                     # (characters in the text,)
+    init_rng, batch_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(2))
+    params = init_params(cell, len(vocabulary.characters), EMBEDDING_SIZE, hidden_size, init_rng)
+    return vocabulary, encoded, params, batch_rng
+
+
+def first_batch_gradient_difference(cell="lstm", seed=0, text=None, hidden_size=HIDDEN_SIZE):
+    """Largest relative difference between manual and autograd gradients on train()'s first batch.
+
+    Returns:
+    - difference: max over the weights of max|manual - autograd| / max|autograd|
+    """
+    _, encoded, params, batch_rng = _start(cell, seed, text, hidden_size)
+    x, y = draw_batch(encoded, BATCH_SIZE, SEQUENCE_LENGTH, batch_rng)  # (N, T) each
+    mask = np.ones((BATCH_SIZE, SEQUENCE_LENGTH), dtype=bool)
+    _, manual_grads = loss_and_gradients_manual(params, x, y, mask, cell)
+    _, autograd_grads = loss_and_gradients_autograd(params, x, y, mask, cell)
+    return max(np.max(np.abs(manual_grads[name] - autograd_grads[name]))
+               / np.max(np.abs(autograd_grads[name])) for name in params)
+
+
 def train(steps=DEFAULT_STEPS, cell="lstm", gradients="manual", seed=0, text=None,
           hidden_size=HIDDEN_SIZE, progress=None):
     """Train the character-level model with Adam and return its loss curve.
@@ -229,13 +268,7 @@ def train(steps=DEFAULT_STEPS, cell="lstm", gradients="manual", seed=0, text=Non
         raise ValueError(f"train: cell must be 'lstm' or 'rnn'; got {cell!r}")
     if gradients not in GRADIENTS:
         raise ValueError(f"train: gradients must be 'manual' or 'autograd'; got {gradients!r}")
-    text = load_text() if text is None else text
-    if len(text) <= SEQUENCE_LENGTH:
-        raise ValueError(f"train: text must be longer than {SEQUENCE_LENGTH} characters")
-    vocabulary = make_vocabulary(text)
-    encoded = vocabulary.encode(text)                     # (characters in the text,)
-    init_rng, batch_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(2))
-    params = init_params(cell, len(vocabulary.characters), EMBEDDING_SIZE, hidden_size, init_rng)
+    vocabulary, encoded, params, batch_rng = _start(cell, seed, text, hidden_size)
     optimiser = Adam(params)
     mask = np.ones((BATCH_SIZE, SEQUENCE_LENGTH), dtype=bool)  # every position counts
     loss_and_gradients = GRADIENTS[gradients]
@@ -318,6 +351,15 @@ def plot_loss_curves(curves, path, title):
     return path
 
 
+def _one_blas_thread():
+    """Limit BLAS to one thread while training if threadpoolctl is there (see the module docstring)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="rnn-train-charlm",
@@ -360,8 +402,9 @@ def main(argv=None):
     for source in sources:
         print(f"training a {arguments.cell.upper()} (H={arguments.hidden}) for {arguments.steps} "
               f"steps with {source} gradients", file=sys.stderr)
-        results[source] = train(arguments.steps, arguments.cell, source, arguments.seed,
-                                hidden_size=arguments.hidden, progress=sys.stderr)
+        with _one_blas_thread():
+            results[source] = train(arguments.steps, arguments.cell, source, arguments.seed,
+                                    hidden_size=arguments.hidden, progress=sys.stderr)
         result = results[source]
         print(f"{source:8s} loss per character: initial {result.losses[0]:.4f}, final "
               f"{result.losses[-1]:.4f} (last 10 steps' mean {np.mean(result.losses[-10:]):.4f}) "
@@ -375,6 +418,14 @@ def main(argv=None):
             print(f"rnn-train-charlm: the curves differ by more than "
                   f"{CURVE_AGREEMENT_TOLERANCE:.0e}: the manual gradients are not the autograd ones",
                   file=sys.stderr)
+            status = 1
+        gradient_difference = first_batch_gradient_difference(
+            arguments.cell, arguments.seed, hidden_size=arguments.hidden)
+        print(f"largest relative difference between the gradients of the first batch: "
+              f"{gradient_difference:.2e}")
+        if not gradient_difference <= GRADIENT_AGREEMENT_TOLERANCE:
+            print(f"rnn-train-charlm: the first-batch gradients differ by more than "
+                  f"{GRADIENT_AGREEMENT_TOLERANCE:.0e}", file=sys.stderr)
             status = 1
     if arguments.plot:
         title = (f"Character-level {arguments.cell.upper()} on Shakespeare's sonnets, "

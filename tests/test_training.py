@@ -97,6 +97,7 @@ def test_command_trains_compares_and_samples(capsys):
     assert "manual   loss per character: initial" in captured.out
     assert "autograd loss per character: initial" in captured.out
     assert "largest relative difference between the two loss curves" in captured.out
+    assert "largest relative difference between the gradients of the first batch" in captured.out
     assert "sample:\nShall I " in captured.out
     assert "step 3/3" in captured.err  # the progress bar
 
@@ -105,3 +106,28 @@ def test_command_rejects_an_unknown_cell(capsys):
     with pytest.raises(SystemExit) as exit_info:
         charlm.main(["--cell", "gru"])
     assert exit_info.value.code == 2
+
+
+def test_compare_fails_when_the_manual_gradients_are_wrong(monkeypatch, capsys):
+    right = charlm.loss_and_gradients_manual
+
+    def swapped_gates(params, x, y, mask, cell):
+        """A plausible bug: the i and f blocks of dWh exchanged."""
+        loss, grads = right(params, x, y, mask, cell)
+        H = params["Wh"].shape[0]
+        dWh = grads["Wh"]
+        wrong = dict(grads, Wh=np.concatenate([dWh[:, H:2 * H], dWh[:, :H], dWh[:, 2 * H:]], axis=1))
+        return loss, wrong
+
+    monkeypatch.setitem(charlm.GRADIENTS, "manual", swapped_gates)
+    monkeypatch.setattr(charlm, "loss_and_gradients_manual", swapped_gates)
+    status = charlm.main(["--steps", "10", "--hidden", "16", "--compare", "--sample-length", "0"])
+    captured = capsys.readouterr()
+    assert status == 1
+    assert "the curves differ by more than" in captured.err
+    assert "the first-batch gradients differ by more than" in captured.err
+
+
+def test_first_batch_gradients_of_the_command_agree():
+    difference = charlm.first_batch_gradient_difference("lstm", seed=4, hidden_size=SMALL_HIDDEN_SIZE)
+    assert 0 <= difference < charlm.GRADIENT_AGREEMENT_TOLERANCE
