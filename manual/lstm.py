@@ -224,24 +224,19 @@ def lstm_backward(dh, cache):
     i, f, o, g = (gates[:, :, k * H:(k + 1) * H] for k in range(4))  # (T, N, H) each
     da = np.empty((T, N, 4 * H), dtype=h0.dtype)  # (T, N, 4H) gate gradients of every timestep
     da_i, da_f, da_o, da_g = (da[:, :, k * H:(k + 1) * H] for k in range(4))
-    # Local derivatives, all t at once, written straight into da (no (T, N, H) temporaries but
-    # one); the loop below multiplies them by dc_t, or by dh_t for the output gate.
-    np.multiply(i, 1 - i, out=da_i)               # (T, N, H) i = sigmoid(a_i): derivative via its output
-    da_i *= g                                     # (T, N, H) dc -> a_i, as c_t = f c_{t-1} + i g
-    np.multiply(f, 1 - f, out=da_f)               # (T, N, H)
-    da_f[1:] *= c[:-1]                            # (T-1, N, H) dc -> a_f, times c_{t-1} ...
-    da_f[:1] = 0                                  # ... and c_{-1} = 0
-    np.multiply(o, 1 - o, out=da_o)               # (T, N, H)
-    da_o *= tanh_c                                # (T, N, H) dh -> a_o, as h_t = o tanh(c_t)
-    np.multiply(g, g, out=da_g)                   # (T, N, H)
-    np.subtract(1, da_g, out=da_g)                # (T, N, H) g = tanh(a_g): derivative via its output
-    da_g *= i                                     # (T, N, H) dc -> a_g
+    # Local derivatives, all t at once (the loop below multiplies them by dc_t or dh_t):
+    np.multiply(g, i * (1 - i), out=da_i)         # (T, N, H) dc -> a_i: i = sigmoid, via its output
+    da_f[:1] = 0                                  # c_{-1} = 0
+    np.multiply(c[:-1], f[1:] * (1 - f[1:]), out=da_f[1:])  # (T-1, N, H) dc -> a_f, times c_{t-1}
+    np.multiply(tanh_c, o * (1 - o), out=da_o)    # (T, N, H) dh -> a_o
+    np.multiply(i, 1 - g * g, out=da_g)           # (T, N, H) dc -> a_g: g = tanh, via its output
+    dc_from_dh = o * (1 - tanh_c * tanh_c)        # (T, N, H) dh -> c: h = o * tanh(c)
     dprev_h = np.zeros_like(h0)                   # (N, H) gradient reaching h_t from step t+1
     dprev_c = np.zeros_like(h0)                   # (N, H) gradient reaching c_t from step t+1
     WhT = Wh.T                                    # (4H, H)
     for t in reversed(range(T)):
         dh_t = dh[:, t] + dprev_h                 # (N, H) from the loss and from step t+1
-        dc_t = dh_t * o[t] * (1 - tanh_c[t] * tanh_c[t]) + dprev_c  # (N, H) via h_t = o tanh(c_t), and from c_{t+1}
+        dc_t = dh_t * dc_from_dh[t] + dprev_c     # (N, H) from h_t and from c_{t+1}
         da[t].reshape(N, 4, H)[:, :2] *= dc_t[:, None]  # (N, 2, H) da_i and da_f, a view
         da_g[t] *= dc_t                           # (N, H)
         da_o[t] *= dh_t                           # (N, H)
