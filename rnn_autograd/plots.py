@@ -78,6 +78,7 @@ def _figure_class():
 
 
 def _make_parent_directory(path):
+    """Create the directory that will hold path, if path names one and it does not exist."""
     directory = os.path.dirname(os.fspath(path))
     if directory:
         os.makedirs(directory, exist_ok=True)
@@ -404,6 +405,7 @@ def error_heatmap(errors, path, title, gate_size=None, row_label="timestep t",
 # ----------------------------------------------------------------------------------------------
 
 def _positive_int(text):
+    """argparse type: an integer of at least 1."""
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a positive integer; got {value}")
@@ -411,6 +413,7 @@ def _positive_int(text):
 
 
 def build_parser():
+    """The command line of rnn-gradient-flow."""
     parser = argparse.ArgumentParser(
         prog="rnn-gradient-flow",
         description="Plot ||dL/dh_t|| against t for a vanilla RNN and an LSTM, computed with the "

@@ -81,9 +81,11 @@ class Vocabulary(NamedTuple):
     index: dict          # character -> its index in [0, V)
 
     def encode(self, text):
+        """Characters -> (len(text),) integer indices."""
         return np.array([self.index[character] for character in text], dtype=np.int64)
 
     def decode(self, indices):
+        """Integer indices -> the string they stand for."""
         return "".join(self.characters[index] for index in indices)
 
 
@@ -100,6 +102,7 @@ def load_text():
 
 
 def make_vocabulary(text):
+    """The sorted distinct characters of text, and each one's index."""
     characters = "".join(sorted(set(text)))
     return Vocabulary(characters, {character: i for i, character in enumerate(characters)})
 
@@ -212,6 +215,7 @@ def draw_batch(encoded, N, T, rng):
 
 
 def _progress(stream, step, steps, loss, started):
+    """Redraw the one-line progress bar in place (carriage return, no new line until the end)."""
     done = PROGRESS_BAR_WIDTH * step // steps
     bar = "#" * done + "." * (PROGRESS_BAR_WIDTH - done)
     stream.write(f"\r[{bar}] step {step}/{steps}  loss {loss:.3f} nats/char  "
@@ -361,6 +365,7 @@ def _one_blas_thread():
 
 
 def build_parser():
+    """The command line of rnn-train-charlm."""
     parser = argparse.ArgumentParser(
         prog="rnn-train-charlm",
         description="Train a character-level language model (word_embedding -> LSTM or RNN -> "
