@@ -369,7 +369,7 @@ def main(argv=None):
     results, failures = [], []
     print(f"matrix-product peak measured before the layers ({PEAK_MATRIX_SIZE}^3, best repeat): " +
           ", ".join(f"{name} {value:.1f} GFLOP/s" for name, value in peaks.items()) +
-          "; the table's %peak uses the best of this and the one after the layers")
+          "; the table's %peak column uses this one")
     header = (f"{'layer':<22}{'size':<7}{'dtype':<8}{'implementation':<14}{'forward ms':>14}"
               f"{'fwd+bwd ms':>14}{'/torch':>8}{'/manual':>8}{'GFLOP/s':>9}{'%peak':>7}")
     print()
