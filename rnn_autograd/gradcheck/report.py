@@ -40,4 +40,6 @@ def render_summary(report):
         counts[result.status] = counts.get(result.status, 0) + 1
     parts = [f"{count} {STATUS_LABELS[status]}" for status, count in counts.items()]
     verdict = "OK" if report.ok else "NOT OK"
-    return f"{verdict}: {len(report.results)} functions: {', '.join(parts)} ({report.seconds:.1f} s)"
+    count = len(report.results)
+    return (f"{verdict}: {count} function{'s' if count != 1 else ''}: {', '.join(parts)} "
+            f"({report.seconds:.1f} s)")
