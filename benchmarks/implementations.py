@@ -12,7 +12,7 @@ says which ones are installed. Their weights are mapped to the seed layout: Wx (
 gates packed i, f, o, g and one bias b (4H,). PyTorch keeps W_ih (4H, D), W_hh (4H, H), packs
 its gates i, f, g, o and has two biases (b_ih + b_hh); we set b_ih = b and b_hh = 0.
 """
-import importlib.util
+import importlib
 from dataclasses import dataclass
 from typing import Callable
 
@@ -35,8 +35,14 @@ class Runner:
 
 def available():
     """Names of the optional frameworks that can be imported here."""
-    return tuple(name for name, module in (("torch", "torch"), ("jax", "jax"))
-                 if importlib.util.find_spec(module) is not None)
+    names = []
+    for name in ("torch", "jax"):
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            continue
+        names.append(name)
+    return tuple(names)
 
 
 def _as_tuple(value):
