@@ -248,3 +248,47 @@ def test_progress_is_reported_for_every_case():
 
 def test_numeric_mode_passes_correct_code():
     assert check_implementation("manual", numeric=True, cases=5).ok
+
+
+def test_plot_option_writes_a_heatmap_per_wrong_array(tmp_path):
+    pytest.importorskip("matplotlib")
+    path = write_impl(tmp_path, """
+        def lstm_backward(dh, cache):
+            dx, dh0, dWx, dWh, db = manual.lstm_backward(dh, cache)
+            H = dh.shape[2]
+            dWx = dWx.copy()
+            dWx[:, H:2 * H] *= 2            # forget gate block only
+            return dx, dh0, dWx, dWh, db
+    """)
+    plots = tmp_path / "plots"
+    completed = run_cli("--impl", path, "--only", "lstm_backward", "--plot", plots)
+    assert completed.returncode == 1
+    png = plots / "lstm_backward-dWx.png"
+    assert f"wrote {png}" in completed.stdout
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5000
+    assert sorted(p.name for p in plots.iterdir()) == ["lstm_backward-dWx.png"]
+
+
+def test_error_matrix_puts_time_on_rows_and_takes_the_worst_over_the_batch():
+    import numpy as np
+
+    from rnn_autograd.gradcheck.heatmaps import error_matrix
+    want = np.zeros((2, 3, 4))                          # (N, T, D)
+    got = want.copy()
+    got[1, 2, 3] = 0.5                                  # sequence 1, timestep 2, unit 3
+    matrix, rows, columns = error_matrix(got, want, "N,T,D")
+    assert (rows, columns, matrix.shape) == ("T", "D", (3, 4))
+    assert matrix[2, 3] == 0.5 and np.count_nonzero(matrix) == 1
+
+
+def test_plot_option_without_matplotlib_exits_2_before_checking(tmp_path):
+    # A site directory whose matplotlib cannot be imported stands in for a missing install.
+    blocker = tmp_path / "site" / "matplotlib"
+    blocker.mkdir(parents=True)
+    (blocker / "__init__.py").write_text("raise ImportError('matplotlib is not installed here')\n")
+    completed = subprocess.run([sys.executable, "-m", "rnn_autograd", "--plot", str(tmp_path / "p")],
+                               capture_output=True, text=True, timeout=120,
+                               env={**__import__("os").environ, "PYTHONPATH": str(tmp_path / "site")})
+    assert completed.returncode == 2
+    assert "pip install 'rnn-autograd[plot]'" in completed.stderr
+    assert "Traceback" not in completed.stderr and completed.stdout == ""

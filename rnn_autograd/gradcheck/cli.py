@@ -110,6 +110,14 @@ def _main(argv):
     out = sys.stderr if to_stdout_json else sys.stdout
     progress = _Progress(sys.stderr)
 
+    if args.plot:
+        from rnn_autograd.plots import INSTALL_HINT
+        try:
+            import matplotlib  # noqa: F401  fail before the check, not after it
+        except ImportError:
+            print(f"rnn-gradcheck: error: --plot needs matplotlib, which is not installed: {INSTALL_HINT}",
+                  file=sys.stderr)
+            return 2
     header = [f"rnn-gradcheck: checking {args.impl} against the rnn_autograd reference "
               f"({'replaying one case' if args.replay else f'{args.cases} cases per function'}, "
               f"seed {args.seed})", HEADER]
