@@ -292,3 +292,14 @@ def test_plot_option_without_matplotlib_exits_2_before_checking(tmp_path):
     assert completed.returncode == 2
     assert "pip install 'rnn-autograd[plot]'" in completed.stderr
     assert "Traceback" not in completed.stderr and completed.stdout == ""
+
+
+def test_lists_of_the_right_length_count_as_tuples(tmp_path):
+    path = write_impl(tmp_path, """
+        def rnn_step_forward(x, prev_h, Wx, Wh, b):
+            return list(manual.rnn_step_forward(x, prev_h, Wx, Wh, b))
+        def rnn_step_backward(dnext_h, cache):
+            return list(manual.rnn_step_backward(dnext_h, cache))
+    """)
+    report = check_implementation(path, only=["rnn_step_forward", "rnn_step_backward"])
+    assert {r.status for r in report.results.values()} == {"pass"}, report.failures()

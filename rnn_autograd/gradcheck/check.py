@@ -29,7 +29,8 @@ class CaseResult:
 
 
 def as_tuple(value):
-    return value if isinstance(value, tuple) else (value,)
+    """A returned tuple (or list) as a tuple; any single value as a 1-tuple."""
+    return tuple(value) if isinstance(value, (tuple, list)) else (value,)
 
 
 def read_only_copy(array):
@@ -65,7 +66,7 @@ def changed(snapshot):
 
 def is_not_implemented(value):
     """None, or a tuple of Nones: what the untouched assignment skeleton returns."""
-    return value is None or (isinstance(value, tuple) and len(value) > 0
+    return value is None or (isinstance(value, (tuple, list)) and len(value) > 0
                              and all(item is None for item in value))
 
 
@@ -161,8 +162,8 @@ class CaseRunner:
 
     def _unpack(self, name, value, count, names):
         """Check the number of returned values; return (tuple, problem or None)."""
-        values = as_tuple(value) if count > 1 else (value,)
-        if count > 1 and (not isinstance(value, tuple) or len(value) != count):
+        values = tuple(value) if count > 1 and isinstance(value, (tuple, list)) else (value,)
+        if count > 1 and len(values) != count:  # a list of the right length is as good as a tuple
             got = f"{len(value)} values" if isinstance(value, (tuple, list)) else f"one {type(value).__name__}"
             return None, Problem("count", None, f"{name} returned {got}; expected {count}: "
                                  f"{', '.join(names)}")
@@ -225,7 +226,7 @@ class CaseRunner:
                               f"{forward.error_text}", location=forward.location,
                               error_type=type(forward.error).__name__)
         values = as_tuple(forward.value)
-        cache = values[-1] if isinstance(forward.value, tuple) and len(values) == len(layer.outputs) + 1 else None
+        cache = values[-1] if len(values) == len(layer.outputs) + 1 else None
         upstream_copies = [read_only_copy(value) for value in upstream.values()]
         if cache is None and not is_not_implemented(forward.value):
             return CaseResult("error", message=f"cannot be checked: {layer.forward} did not return "
