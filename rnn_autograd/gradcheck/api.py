@@ -213,7 +213,8 @@ class _Checker:
         result.minimal_shape = {letter: smallest.sizes[letter] for letter in smallest.letters(layer)}
         lines = findings["lines"]
         lines.insert(0, f"failing case: {case.shape_text(layer)}, {case.dtype}"
-                     + (", extreme inputs" if case.extreme else "")
+                     + (f", extreme inputs (magnitudes up to {max(a.extreme for a in layer.args):g})"
+                        if case.extreme else "")
                      + f"; smallest failing case found: {smallest.shape_text(layer)}")
         if function == layer.backward and layer.forward in self.functions:
             forward_check = self.runner.run_forward(layer, smallest)
