@@ -303,3 +303,28 @@ def test_lists_of_the_right_length_count_as_tuples(tmp_path):
     """)
     report = check_implementation(path, only=["rnn_step_forward", "rnn_step_backward"])
     assert {r.status for r in report.results.values()} == {"pass"}, report.failures()
+
+
+def make_assignment_package(tmp_path):
+    """cs231n/rnn_layers.py importing its neighbour relatively, as the course's files do."""
+    package = tmp_path / "cs231n"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "layers.py").write_text("from manual import sigmoid as stable_sigmoid\n")
+    (package / "rnn_layers.py").write_text("from .layers import *\n\n"
+                                           "def sigmoid(x):\n    return stable_sigmoid(x)\n")
+    return package
+
+
+def test_file_inside_a_package_may_use_relative_imports(tmp_path):
+    package = make_assignment_package(tmp_path)
+    report = check_implementation(package / "rnn_layers.py", only=["sigmoid"])
+    assert report.results["sigmoid"].status == "pass"
+
+
+def test_module_name_is_found_in_the_current_folder(tmp_path):
+    make_assignment_package(tmp_path)
+    completed = subprocess.run(["rnn-gradcheck", "--impl", "cs231n.rnn_layers", "--only", "sigmoid"],
+                               capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert completed.returncode == 0, completed.stderr
+    assert "sigmoid" in completed.stdout and "pass" in completed.stdout

@@ -48,11 +48,62 @@ def _innermost_location(traceback, path):
     return location or str(path)
 
 
+def _import_error(error, label, path):
+    """A LoadError for an exception raised while importing; re-raise KeyboardInterrupt."""
+    if isinstance(error, KeyboardInterrupt):
+        raise error
+    if isinstance(error, SyntaxError):
+        return LoadError(_describe_syntax_error(error, path))
+    location = _innermost_location(error.__traceback__, path)
+    return LoadError(f"{location}: cannot import {label}: {type(error).__name__}: {error}")
+
+
+class _OnSysPath:
+    """Put a folder first on sys.path for the duration of an import."""
+
+    def __init__(self, folder):
+        self.folder = str(folder)
+
+    def __enter__(self):
+        sys.path.insert(0, self.folder)
+
+    def __exit__(self, *exc_info):
+        if self.folder in sys.path:
+            sys.path.remove(self.folder)
+
+
+def _import_module(dotted, folder, label, path):
+    """import_module(dotted) with `folder` on sys.path, every failure turned into a LoadError."""
+    with _OnSysPath(folder):
+        try:
+            return importlib.import_module(dotted)
+        except ModuleNotFoundError as error:
+            if error.name in (dotted, dotted.split(".")[0]):
+                raise LoadError(f"{label}: no such file, and no importable module of that name") from None
+            raise _import_error(error, label, path) from None
+        except BaseException as error:  # noqa: BLE001  the impl's own import-time failure
+            raise _import_error(error, label, path) from None
+
+
+def _package_of(path):
+    """For .../pkg/sub/mod.py inside packages (folders with __init__.py): (folder above pkg,
+    'pkg.sub.mod'); for a file outside any package: (None, None)."""
+    parts, folder = [path.stem], path.parent
+    while (folder / "__init__.py").is_file():
+        parts.insert(0, folder.name)
+        folder = folder.parent
+    return (folder, ".".join(parts)) if len(parts) > 1 else (None, None)
+
+
 def load_implementation(impl):
     """Return (module, label) for a file path, a module name or a module object.
 
-    A file is imported with its own folder on sys.path, as Python does for a script, so it
-    can import its neighbours. Raises LoadError with a one-line message on any failure.
+    - a module name is imported with the current folder on sys.path, as `python -m` does;
+    - a file inside a package (say cs231n/rnn_layers.py, which may use relative imports such as
+      `from .layers import *`) is imported as that package's module;
+    - any other file is imported with its own folder on sys.path, as Python does for a script,
+      so it can import its neighbours.
+    Raises LoadError with a one-line message (file and line) on any failure.
     """
     if isinstance(impl, types.ModuleType):
         return impl, impl.__name__
@@ -60,43 +111,27 @@ def load_implementation(impl):
     path = Path(text)
     looks_like_file = text.endswith(".py") or os.sep in text or path.is_file()
     if not looks_like_file:
-        try:
-            module = importlib.import_module(text)
-        except SyntaxError as error:
-            raise LoadError(_describe_syntax_error(error, text)) from None
-        except ModuleNotFoundError as error:
-            if error.name == text.split(".")[0] or error.name == text:
-                raise LoadError(f"{text}: no such file, and no importable module of that name") from None
-            raise LoadError(f"{text}: cannot import: {type(error).__name__}: {error}") from None
-        except BaseException as error:  # noqa: BLE001  the impl's own import-time failure
-            if isinstance(error, KeyboardInterrupt):
-                raise
-            location = _innermost_location(error.__traceback__, getattr(error, "filename", text))
-            raise LoadError(f"{location}: cannot import {text}: {type(error).__name__}: {error}") from None
-        return module, text
+        return _import_module(text, os.getcwd(), text, text), text
     if not path.is_file():
         raise LoadError(f"{text}: no such file")
     path = path.resolve()
+    top, dotted = _package_of(path)
+    if dotted:
+        module = _import_module(dotted, top, path.name, path)
+        if Path(getattr(module, "__file__", "")).resolve() != path:
+            raise LoadError(f"{path}: importing it as {dotted} found another file, "
+                            f"{module.__file__}; rename one of them")
+        return module, str(path)
     name = f"_rnn_gradcheck_impl_{path.stem}"
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
         raise LoadError(f"{path}: not a Python file")
     module = importlib.util.module_from_spec(spec)
-    folder = str(path.parent)
-    sys.path.insert(0, folder)
     sys.modules[name] = module
-    try:
-        spec.loader.exec_module(module)
-    except SyntaxError as error:
-        del sys.modules[name]
-        raise LoadError(_describe_syntax_error(error, path)) from None
-    except BaseException as error:  # noqa: BLE001  the impl's own import-time failure
-        del sys.modules[name]
-        if isinstance(error, KeyboardInterrupt):
-            raise
-        location = _innermost_location(error.__traceback__, path)
-        raise LoadError(f"{location}: cannot import {path.name}: {type(error).__name__}: {error}") from None
-    finally:
-        if sys.path and sys.path[0] == folder:
-            sys.path.pop(0)
+    with _OnSysPath(path.parent):
+        try:
+            spec.loader.exec_module(module)
+        except BaseException as error:  # noqa: BLE001  the impl's own import-time failure
+            del sys.modules[name]
+            raise _import_error(error, path.name, path) from None
     return module, str(path)
