@@ -324,7 +324,9 @@ def test_file_inside_a_package_may_use_relative_imports(tmp_path):
 
 def test_module_name_is_found_in_the_current_folder(tmp_path):
     make_assignment_package(tmp_path)
-    completed = subprocess.run(["rnn-gradcheck", "--impl", "cs231n.rnn_layers", "--only", "sigmoid"],
+    # As the console script starts: the current folder is NOT on sys.path by itself.
+    script = "import sys; sys.path.pop(0); from rnn_autograd.gradcheck.cli import main; sys.exit(main())"
+    completed = subprocess.run([sys.executable, "-c", script, "--impl", "cs231n.rnn_layers", "--only", "sigmoid"],
                                capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert completed.returncode == 0, completed.stderr
     assert "sigmoid" in completed.stdout and "pass" in completed.stdout
