@@ -8,6 +8,7 @@
     assert_implementation_correct("my_rnn_layers.py")      # in a pytest suite: raises with it
 """
 import platform
+import shlex
 import time
 from dataclasses import dataclass, field
 
@@ -155,8 +156,8 @@ class _Checker:
                                   diagnosis="" if not present else f"{function} is not callable")
         hung = self.hung.get(layer.forward)
         if function == layer.backward and hung:
-            return FunctionResult(function, "error", diagnosis=f"cannot be checked: its forward "
-                                  f"{layer.forward} {hung}", error_type="TimeLimitExceeded")
+            return FunctionResult(function, "error", diagnosis=f"cannot be checked: {hung}",
+                                  error_type="TimeLimitExceeded")
         if function == layer.backward and layer.forward not in self.functions:
             return FunctionResult(function, "error", diagnosis=f"cannot be checked without "
                                   f"{layer.forward}, whose cache it takes")
@@ -187,7 +188,7 @@ class _Checker:
                 result.location = outcome.location
                 result.diagnosis = outcome.message + (f" (at {outcome.location})" if outcome.location else "")
                 if outcome.error_type == "TimeLimitExceeded" and function == layer.forward:
-                    self.hung[function] = outcome.message.split(" ", 1)[1]
+                    self.hung[function] = outcome.message
             break
         main_dtype = "float64" if "float64" in worst or not worst else "float32"
         result.tolerance = tolerance_for(case.dtype if result.status == "fail" else main_dtype)
@@ -199,7 +200,7 @@ class _Checker:
         return result
 
     def _diagnose_failure(self, layer, function, case, outcome, result):
-        """Shrink to the smallest failing case, then localise the bug on it."""
+        """Localise the bug on the failing case, and shrink it to the smallest failing case."""
         smallest, _ = self._shrink(layer, function, case, outcome)
         # Localise on the first failing case, not the shrunk one: with N = H = 1 a single wrong
         # number "fits" any pattern, and T = 1 leaves no time to locate anything in.
@@ -217,13 +218,12 @@ class _Checker:
                         if case.extreme else "")
                      + f"; smallest failing case found: {smallest.shape_text(layer)}")
         if function == layer.backward and layer.forward in self.functions:
-            forward_check = self.runner.run_forward(layer, smallest)
+            forward_check = self.runner.run_forward(layer, case)
             if forward_check.status != "pass":
                 lines.append(f"note: its forward {layer.forward} fails too, and this backward was "
                              "fed that forward's cache: fix the forward first")
         result.diagnosis = "\n".join(lines)
-        impl = self.impl_argument
-        result.replay = (f"rnn-gradcheck --impl {impl} --only {function} "
+        result.replay = (f"rnn-gradcheck --impl {shlex.quote(self.impl_argument)} --only {function} "
                          f"--replay {result.minimal_case}")
 
     def _shrink(self, layer, function, case, outcome):
