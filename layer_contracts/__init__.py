@@ -138,11 +138,11 @@ class Contract:
             self._fail(ValueError, f"{name} must be boolean (or hold only 0 and 1), "
                        f"got values such as {array[(array != 0) & (array != 1)].flat[0]!r}")
 
-    def upstream(self, name, array, output_name, output):
+    def upstream(self, name, array, output_name, shape, dtype):
         """An upstream gradient: exactly the shape and dtype of the output it belongs to."""
         self._array(name, array)
-        if tuple(array.shape) != tuple(output.shape):
+        if tuple(array.shape) != tuple(shape):
             self._fail(ValueError, f"{name} has shape {tuple(array.shape)}; expected "
-                       f"{tuple(output.shape)}, the shape of {output_name} from the forward pass")
-        self.dtype, self.dtype_source = np.dtype(output.dtype), output_name
+                       f"{tuple(shape)}, the shape of {output_name} from the forward pass")
+        self.dtype, self.dtype_source = np.dtype(dtype), output_name
         self.floating(name, array)

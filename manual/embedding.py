@@ -52,7 +52,7 @@ def word_embedding_backward(dout, cache):
     x, W_shape, W_dtype = cache
     V, D = W_shape
     contract = Contract("word_embedding_backward")
-    contract.upstream("dout", dout, "out", np.empty(x.shape + (D,), dtype=W_dtype))
+    contract.upstream("dout", dout, "out", x.shape + (D,), W_dtype)
     positions = (x.reshape(-1, 1) * D + np.arange(D)).ravel()  # (N*T*D,) where dout[n, t, d] goes in dW.ravel()
     dW = np.bincount(positions, weights=dout.ravel(), minlength=V * D)  # (V*D,) sums over repeated words
     return dW.reshape(V, D).astype(W_dtype, copy=False)      # (V, D) words absent from x get zero

@@ -117,8 +117,8 @@ def lstm_step_backward(dnext_h, dnext_c, cache):
     """
     x, prev_h, prev_c, Wx, Wh, gates, tanh_c = cache
     contract = Contract("lstm_step_backward")
-    contract.upstream("dnext_h", dnext_h, "next_h", tanh_c)
-    contract.upstream("dnext_c", dnext_c, "next_c", tanh_c)
+    contract.upstream("dnext_h", dnext_h, "next_h", tanh_c.shape, tanh_c.dtype)
+    contract.upstream("dnext_c", dnext_c, "next_c", tanh_c.shape, tanh_c.dtype)
     H = prev_h.shape[1]
     da, dprev_c = _gate_gradients(gates, tanh_c, prev_c, dnext_h, dnext_c, H)  # (N, 4H), (N, H)
     dx = da @ Wx.T       # (N, D)
@@ -216,7 +216,7 @@ def lstm_backward(dh, cache):
     - db: (4H,) gradient with respect to b
     """
     x, h0, Wx, Wh, h, c, gates, tanh_c = cache
-    Contract("lstm_backward").upstream("dh", dh, "h", h)
+    Contract("lstm_backward").upstream("dh", dh, "h", h.shape, h.dtype)
     N, T, D = x.shape
     H = h0.shape[1]
     time_first = (1, 0, 2)  # the cache's (N, T, ...) views back to their (T, N, ...) buffers

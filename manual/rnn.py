@@ -70,7 +70,7 @@ def rnn_step_backward(dnext_h, cache):
     - db: (H,) gradient with respect to b
     """
     x, prev_h, Wx, Wh, next_h = cache
-    Contract("rnn_step_backward").upstream("dnext_h", dnext_h, "next_h", next_h)
+    Contract("rnn_step_backward").upstream("dnext_h", dnext_h, "next_h", next_h.shape, next_h.dtype)
     da = dnext_h * (1 - next_h * next_h)  # (N, H) through tanh, via its output
     dx = da @ Wx.T                        # (N, D)
     dprev_h = da @ Wh.T                   # (N, H)
@@ -138,7 +138,7 @@ def rnn_backward(dh, cache):
     - db: (H,) gradient with respect to b
     """
     x, h0, Wx, Wh, h = cache
-    Contract("rnn_backward").upstream("dh", dh, "h", h)
+    Contract("rnn_backward").upstream("dh", dh, "h", h.shape, h.dtype)
     N, T, D = x.shape
     H = h0.shape[1]
     h = h.transpose(1, 0, 2)             # (T, N, H) back to the time-major buffer

@@ -50,7 +50,7 @@ def temporal_affine_backward(dout, cache):
     x, w = cache
     N, T, D = x.shape
     M = w.shape[1]
-    Contract("temporal_affine_backward").upstream("dout", dout, "out", np.empty((N, T, M), x.dtype))
+    Contract("temporal_affine_backward").upstream("dout", dout, "out", (N, T, M), x.dtype)
     dx = dout @ w.T                                         # (N, T, D)
     dw = x.reshape(N * T, D).T @ dout.reshape(N * T, M)     # (D, M) summed over every (n, t)
     db = dout.sum(axis=(0, 1))                              # (M,) b was broadcast over N and T
