@@ -331,7 +331,7 @@ def temporal_softmax_loss(x, y, mask, verbose=False):
     Z = np.sum(np.exp(shifted_logits), axis=1, keepdims=True)          # (N*T, 1)
     log_probs = shifted_logits - np.log(Z)                             # (N*T, V) never log(0)
     probs = np.exp(log_probs)                                          # (N*T, V)
-    loss = -np.sum(mask_flat * log_probs[np.arange(N * T), y_flat]) / N
+    loss = -np.sum(mask_flat * log_probs[np.arange(N * T), y_flat] / N)  # divide the array: float32 stays float32
     dx_flat = probs.copy()
     dx_flat[np.arange(N * T), y_flat] -= 1
     dx_flat /= N
