@@ -53,6 +53,8 @@ class LayerSpec:
     wrt: tuple[str, ...] = ()    # arguments the backward returns gradients for, in order
     has_cache: bool = True       # does the forward return a cache as its last value?
     loss_gradient: bool = False  # temporal_softmax_loss: forward returns (loss, dx) itself
+    step: str = ""               # a sequence layer: the name of its one-step layer ("lstm_step")
+    carries: tuple[str, ...] = ()  # the states a step hands to the next one: ("h", "c")
 
     @property
     def functions(self):
@@ -97,7 +99,7 @@ LAYERS = (
         reference=rnn_autograd.rnn,
         args=(Arg("x", "N,T,D"), Arg("h0", "N,H", scale=0.5)) + _RNN_ARGS,
         outputs=("h",), output_dims=("N,T,H",),
-        wrt=("x", "h0", "Wx", "Wh", "b"),
+        wrt=("x", "h0", "Wx", "Wh", "b"), step="rnn_step", carries=("h",),
     ),
     LayerSpec(
         name="word_embedding", forward="word_embedding_forward",
@@ -126,7 +128,7 @@ LAYERS = (
         reference=rnn_autograd.lstm,
         args=(Arg("x", "N,T,D"), Arg("h0", "N,H", scale=0.5)) + _LSTM_ARGS,
         outputs=("h",), output_dims=("N,T,H",),
-        wrt=("x", "h0", "Wx", "Wh", "b"),
+        wrt=("x", "h0", "Wx", "Wh", "b"), step="lstm_step", carries=("h", "c"),
     ),
     LayerSpec(
         name="temporal_affine", forward="temporal_affine_forward",
@@ -146,6 +148,11 @@ LAYERS = (
 )
 
 SEED_FUNCTIONS = tuple(name for layer in LAYERS for name in layer.functions)  # all 14
+
+
+def layer_named(name):
+    """The LayerSpec whose reference is rnn_autograd.<name>, e.g. "lstm_step"."""
+    return next(layer for layer in LAYERS if layer.name == name)
 
 
 def layer_of(function):

@@ -177,6 +177,17 @@ def test_carry_bug_is_located_in_time_not_in_the_step(tmp_path):
     assert result.status == "fail"
     assert result.timestep == 1
     assert "carried back" in result.diagnosis
+    assert "the gradient through h (dprev_h) is not carried" in result.diagnosis
+
+
+def test_dropped_cell_state_carry_is_told_apart_from_a_dropped_hidden_state_carry():
+    from pathlib import Path
+    impls = Path(__file__).parent / "impls"
+    result = check_implementation(impls / "bug_lstm_backward_no_cell_carry.py",
+                                  only=["lstm_forward", "lstm_backward"]).results["lstm_backward"]
+    assert result.timestep == 1
+    assert "the gradient through c (dprev_c) is not carried" in result.diagnosis
+    assert "through h (dprev_h)" not in result.diagnosis
 
 
 def test_missing_sum_over_time_is_told_apart_from_a_carry_bug(tmp_path):

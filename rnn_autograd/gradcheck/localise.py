@@ -10,11 +10,14 @@
 - Which side: central finite differences of the reference forward along random directions say
   whether the implementation or autograd is right.
 """
+import autograd
+import autograd.numpy as anp
 import numpy as np
+from autograd.tracer import getval
 
 from rnn_autograd.gradcheck.check import as_tuple, read_only_copy
 from rnn_autograd.gradcheck.compare import compare, tolerance_for
-from rnn_autograd.registry import GATES
+from rnn_autograd.registry import GATES, layer_named
 
 # Central differences in float64 with a step of 1e-6 on values of order 1: truncation error
 # about 1e-12, rounding error about 1e-16 / 1e-6 = 1e-10 times the scale of the loss. 1e-6 leaves
@@ -148,8 +151,49 @@ def probe_timesteps(runner, layer, case, context):
             if problem and problem.kind == "value":
                 wrong[name] = (got, wants[name])
         if wrong:
-            return s, wrong, _explain_timestep(layer, s, wrong, tolerance)
+            explanation = _explain_timestep(layer, s, wrong, tolerance)
+            if "carried back" in explanation:
+                explanation += _dropped_carry(layer, context["reference"], upstream, outcome.value,
+                                              case.dtype, tolerance)
+            return s, wrong, explanation
     return None
+
+
+def _sequence_with_cut_carries(layer, inputs, cut):
+    """The layer's sequence forward rebuilt from its one-step reference, with the gradient of
+    the states named in `cut` ("h", "c") stopped where one step hands them to the next."""
+    step = layer_named(layer.step).reference
+    x, h0 = inputs["x"], inputs["h0"]
+    weights = (inputs["Wx"], inputs["Wh"], inputs["b"])
+    state = (h0,) + (anp.zeros(h0.shape),) * (len(layer.carries) - 1)  # c_{-1} = 0
+    hs = []
+    for t in range(x.shape[1]):
+        if t > 0:
+            state = tuple(getval(s) if name in cut else s for name, s in zip(layer.carries, state))
+        state = as_tuple(step(x[:, t], *state, *weights))
+        hs.append(state[0])
+    return anp.stack(hs, axis=1)  # (N, T, H)
+
+
+def _dropped_carry(layer, reference, upstream, grads, dtype, tolerance):
+    """Name the carried state whose gradient the implementation drops, if one explains it all."""
+    if not layer.step:
+        return ""
+    upstream64 = {k: np.asarray(v, dtype=np.float64) for k, v in upstream.items()}
+    candidates = [(name,) for name in layer.carries] + ([tuple(layer.carries)] if len(layer.carries) > 1 else [])
+    for cut in candidates:
+        def loss(values):
+            inputs = dict(reference.inputs, **dict(zip(layer.wrt, values)))
+            hs = _sequence_with_cut_carries(layer, inputs, cut)
+            return anp.sum(hs * upstream64[layer.upstream_names[0]])
+        wants = autograd.grad(loss)(tuple(reference.inputs[n] for n in layer.wrt))
+        if all(compare(name, got, want, dtype, tolerance, {})[1] is None
+               for name, got, want in zip(layer.gradient_names, grads, wants)):
+            names = " and ".join(f"{state} (dprev_{state})" for state in cut)
+            return (f". Precisely: the gradient through {names} is not carried from one step to "
+                    f"the one before; with that carry cut off, the right answer matches every "
+                    "gradient returned")
+    return ""
 
 
 def _explain_timestep(layer, s, wrong, tolerance):
