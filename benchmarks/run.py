@@ -454,7 +454,7 @@ def main(argv=None):
     if not options.no_verification_cost:
         verification["gradcheck"] = gradcheck_cost()
         check = verification["gradcheck"]
-        print(f"rnn-gradcheck, 14 functions, default cases: " +
+        print("rnn-gradcheck, 14 functions, default cases: " +
               (f"{check['seconds']:.2f} s" if check["status"] == "ok" else check["status"]))
         fd_sizes = [name for name in ("small", "medium") if name in sizes] or ["small"]
         verification["finite_difference"] = finite_difference_cost(fd_sizes, options.repeats)

@@ -9,8 +9,6 @@
 """
 import numpy as np
 
-from rnn_autograd.registry import GATES, LAYERS  # noqa: F401  (GATES re-exported for users)
-
 SIZE_LETTERS = ("N", "T", "D", "H", "V", "M")
 
 # Pairwise-distinct sizes: with D == H a Wx / Wh mix-up would pass every shape check.

@@ -20,7 +20,7 @@ from rnn_autograd.gradcheck.check import CaseRunner
 from rnn_autograd.gradcheck.compare import Problem, tolerance_for
 from rnn_autograd.gradcheck.loading import load_implementation
 from rnn_autograd.gradcheck.localise import evidence, locate, numeric_problems
-from rnn_autograd.registry import LAYERS, SEED_FUNCTIONS, layer_of
+from rnn_autograd.registry import SEED_FUNCTIONS, layer_of
 
 DEFAULT_TIME_LIMIT = 20.0  # seconds per function: generous for tiny shapes, catches a hang
 SHRINK_SECONDS = 3.0       # time spent looking for a smaller failing case
@@ -109,9 +109,8 @@ def _distribution_version(name):
 
 
 class _Checker:
-    def __init__(self, module, label, impl_argument, cases, seed, numeric, time_limit, dtypes, progress):
+    def __init__(self, module, impl_argument, cases, seed, numeric, time_limit, dtypes, progress):
         self.module = module
-        self.label = label
         self.impl_argument = impl_argument
         self.cases = cases
         self.seed = seed
@@ -280,7 +279,7 @@ def check_implementation(impl="manual", only=None, cases=DEFAULT_CASES, seed=0, 
         raise ValueError(f"unknown function name(s): {', '.join(unknown)}; the seed functions are: "
                          f"{', '.join(SEED_FUNCTIONS)}")
     case_list = [Case.parse(replay)] if replay else None
-    checker = _Checker(module, label, impl if isinstance(impl, str) else label,
+    checker = _Checker(module, impl if isinstance(impl, str) else label,
                        case_list or cases, seed, numeric, time_limit, tuple(dtypes), progress)
     results = {}
     for name in SEED_FUNCTIONS:
@@ -315,4 +314,4 @@ def assert_implementation_correct(impl, **options):
 
 
 __all__ = ["check_implementation", "assert_implementation_correct", "Report", "FunctionResult",
-           "ImplementationIncorrect", "STATUSES", "LAYERS"]
+           "ImplementationIncorrect", "STATUSES"]
