@@ -11,7 +11,8 @@
 The step functions are the teaching form: one chain-rule line per step. The sequence functions
 compute the same math arranged for speed: the input projection of every timestep is one matrix
 product before the time loop, only h_{t-1} Wh stays inside it, and the backward collects the
-gate gradients da_t in one (N, T, 4H) buffer so that dx, dWx, dWh and db are single products.
+gate gradients da_t of a block of timesteps in one buffer so that dx, dWx, dWh and db are a few
+large products (manual/blocks.py).
 """
 from typing import NamedTuple
 
@@ -19,6 +20,7 @@ import numpy as np
 
 from layer_contracts import Contract
 from manual.activations import sigmoid
+from manual.blocks import add_block_gradients, block_buffer, time_blocks
 
 
 class LSTMStepCache(NamedTuple):
@@ -39,7 +41,6 @@ class LSTMCache(NamedTuple):
     h: np.ndarray       # (N, T, H) every hidden state
     c: np.ndarray       # (N, T, H) every cell state; c_{-1} = 0
     gates: np.ndarray   # (N, T, 4H) activated gates i, f, o, g of every timestep
-    tanh_c: np.ndarray  # (N, T, H) tanh(c_t)
 
 
 def _activate_gates(a, H):
@@ -149,9 +150,11 @@ def lstm_forward(x, h0, Wx, Wh, b):
 
     The cell state is internal: it is neither an argument nor returned.
     This is the fast form (the step functions above are the teaching form): the input
-    projection of all timesteps is one matrix product, and every buffer is time-major
-    (T, N, ...) so that each step reads and writes contiguous (N, H) blocks; the cache and h
-    hold (N, T, ...) views of those buffers.
+    projection of all timesteps is one matrix product, every buffer is time-major (T, N, ...)
+    so that each step reads and writes contiguous (N, H) blocks, and the loop writes into
+    buffers allocated once (`out=`) instead of making new arrays at every step. The cache and h
+    hold (N, T, ...) views of the buffers. tanh(c_t) is not kept: the backward recomputes it,
+    which costs less than storing another (N, T, H) array.
 
     Inputs:
     - x: (N, T, D) input sequence
@@ -174,35 +177,37 @@ def lstm_forward(x, h0, Wx, Wh, b):
     H = h0.shape[1]
     x_by_time = x.transpose(1, 0, 2).reshape(T * N, D)            # (T*N, D) a time-major copy
     gates = (x_by_time @ Wx).reshape(T, N, 4 * H)                 # (T, N, 4H) input projection, all t
-    gates += b
     h = np.empty((T, N, H), dtype=h0.dtype)
     c = np.empty((T, N, H), dtype=h0.dtype)
-    tanh_c = np.empty((T, N, H), dtype=h0.dtype)
-    recurrent = np.empty((N, 4 * H), dtype=h0.dtype)              # (N, 4H) reused every step
+    recurrent = np.empty((N, 4 * H), dtype=h0.dtype)              # (N, 4H) h_{t-1} Wh, every step
+    i_times_g = np.empty((N, H), dtype=h0.dtype)                  # (N, H) reused every step
+    tanh_c = np.empty((N, H), dtype=h0.dtype)                     # (N, H) reused every step
     prev_h, prev_c = h0, np.zeros_like(h0)
     for t in range(T):
         a = gates[t]                                              # (N, 4H) a view into the buffer
+        a += b
         a += np.matmul(prev_h, Wh, out=recurrent)                 # (N, 4H) a_t
         _sigmoid_in_place(a[:, :3 * H])                           # (N, 3H) i, f, o
         np.tanh(a[:, 3 * H:], out=a[:, 3 * H:])                   # (N, H) g
         i, f, o, g = (a[:, k * H:(k + 1) * H] for k in range(4))  # (N, H) each
         prev_c = np.multiply(f, prev_c, out=c[t])                 # (N, H) f * c_{t-1}
-        prev_c += i * g                                           # (N, H) c_t
-        np.tanh(prev_c, out=tanh_c[t])                            # (N, H)
-        prev_h = np.multiply(o, tanh_c[t], out=h[t])              # (N, H) h_t
+        prev_c += np.multiply(i, g, out=i_times_g)                # (N, H) c_t
+        np.tanh(prev_c, out=tanh_c)                               # (N, H)
+        prev_h = np.multiply(o, tanh_c, out=h[t])                 # (N, H) h_t
     batch_first = (1, 0, 2)  # (T, N, ...) buffers seen as (N, T, ...), no copy
-    h, c, gates, tanh_c = (array.transpose(batch_first) for array in (h, c, gates, tanh_c))
-    return h, LSTMCache(x, h0, Wx, Wh, h, c, gates, tanh_c)
+    h, c, gates = (array.transpose(batch_first) for array in (h, c, gates))
+    return h, LSTMCache(x, h0, Wx, Wh, h, c, gates)
 
 
 def lstm_backward(dh, cache):
     """Backward pass for an LSTM over a whole sequence.
 
-    Fast form of lstm_step_backward applied from t = T-1 down to 0. The local derivative of
-    each gate (what multiplies dc_t, or dh_t for o) does not depend on the recurrence, so it is
-    computed for all timesteps at once before the loop; the loop then only multiplies it by
-    dc_t and carries dh and dc back one step. The gate gradients of all timesteps end in one
-    (T, N, 4H) buffer, so dx, dWx, dWh and db are single matrix products after the loop.
+    Fast form of lstm_step_backward applied from t = T-1 down to 0, computing the same
+    quantities in the same order (di, df, do, dg through their gates, then the carries), but
+    writing them into buffers allocated once (`out=`) instead of making new arrays at every
+    step. The gate gradients da_t of a block of timesteps fill one (steps, N, 4H) buffer, and
+    after each block dx, dWx, dWh and db get one large matrix product each
+    (manual/blocks.py), so only da_t Wh^T, the gradient carried to h_{t-1}, stays in the loop.
 
     Inputs:
     - dh: (N, T, H) upstream gradient of every hidden state h_t (not only the last)
@@ -215,40 +220,49 @@ def lstm_backward(dh, cache):
     - dWh: (H, 4H) gradient with respect to Wh
     - db: (4H,) gradient with respect to b
     """
-    x, h0, Wx, Wh, h, c, gates, tanh_c = cache
+    x, h0, Wx, Wh, h, c, gates = cache
     Contract("lstm_backward").upstream("dh", dh, "h", h.shape, h.dtype)
     N, T, D = x.shape
     H = h0.shape[1]
     time_first = (1, 0, 2)  # the cache's (N, T, ...) views back to their (T, N, ...) buffers
-    h, c, gates, tanh_c = (array.transpose(time_first) for array in (h, c, gates, tanh_c))
-    i, f, o, g = (gates[:, :, k * H:(k + 1) * H] for k in range(4))  # (T, N, H) each
-    da = np.empty((T, N, 4 * H), dtype=h0.dtype)  # (T, N, 4H) gate gradients of every timestep
-    da_i, da_f, da_o, da_g = (da[:, :, k * H:(k + 1) * H] for k in range(4))
-    # Local derivatives, all t at once (the loop below multiplies them by dc_t or dh_t):
-    np.multiply(g, i * (1 - i), out=da_i)         # (T, N, H) dc -> a_i: i = sigmoid, via its output
-    da_f[:1] = 0                                  # c_{-1} = 0
-    np.multiply(c[:-1], f[1:] * (1 - f[1:]), out=da_f[1:])  # (T-1, N, H) dc -> a_f, times c_{t-1}
-    np.multiply(tanh_c, o * (1 - o), out=da_o)    # (T, N, H) dh -> a_o
-    np.multiply(i, 1 - g * g, out=da_g)           # (T, N, H) dc -> a_g: g = tanh, via its output
-    dc_from_dh = o * (1 - tanh_c * tanh_c)        # (T, N, H) dh -> c: h = o * tanh(c)
+    h, c, gates = (array.transpose(time_first) for array in (h, c, gates))
+    dx = np.empty((T, N, D), dtype=h0.dtype)      # time-major, returned as an (N, T, D) view
+    dWx, dWh, db = np.zeros_like(Wx), np.zeros_like(Wh), np.zeros(4 * H, dtype=h0.dtype)
+    da = block_buffer(T, N, 4 * H, h0.dtype)      # (steps, N, 4H) gate gradients of one block
     dprev_h = np.zeros_like(h0)                   # (N, H) gradient reaching h_t from step t+1
     dprev_c = np.zeros_like(h0)                   # (N, H) gradient reaching c_t from step t+1
+    c_initial = np.zeros_like(h0)                 # (N, H) c_{-1} = 0
+    dnext_h, dc, tanh_c = (np.empty_like(h0) for _ in range(3))  # (N, H) each, reused every step
     WhT = Wh.T                                    # (4H, H)
-    for t in reversed(range(T)):
-        dh_t = dh[:, t] + dprev_h                 # (N, H) from the loss and from step t+1
-        dc_t = dh_t * dc_from_dh[t] + dprev_c     # (N, H) from h_t and from c_{t+1}
-        da[t].reshape(N, 4, H)[:, :2] *= dc_t[:, None]  # (N, 2, H) da_i and da_f, a view
-        da_g[t] *= dc_t                           # (N, H)
-        da_o[t] *= dh_t                           # (N, H)
-        dprev_c = dc_t * f[t]                     # (N, H) carried back to c_{t-1}
-        dprev_h = da[t] @ WhT                     # (N, H) carried back to h_{t-1}
-    da_flat = da.reshape(T * N, 4 * H)
-    x_by_time = x.transpose(1, 0, 2).reshape(T * N, D)        # (T*N, D) same row order as da
-    dx = (da_flat @ Wx.T).reshape(T, N, D).transpose(time_first)  # (N, T, D)
-    dh0 = dprev_h                                             # (N, H)
-    dWx = x_by_time.T @ da_flat                               # (D, 4H) summed over every (t, n)
-    dWh = h0.T @ da[0] if T else np.zeros_like(Wh)            # (H, 4H) step 0 reads h0 ...
-    if T > 1:
-        dWh += h[:-1].reshape((T - 1) * N, H).T @ da[1:].reshape((T - 1) * N, 4 * H)  # ... then h_{t-1}
-    db = da_flat.sum(axis=0)                                  # (4H,) b was broadcast over N and T
-    return dx, dh0, dWx, dWh, db
+    for start, stop in time_blocks(T, N):
+        for t in reversed(range(start, stop)):
+            i, f, o, g = (gates[t, :, k * H:(k + 1) * H] for k in range(4))  # (N, H) each
+            da_t = da[t - start]                                              # (N, 4H)
+            di, df, do, dg = (da_t[:, k * H:(k + 1) * H] for k in range(4))  # (N, H) views
+            prev_c = c[t - 1] if t else c_initial
+            np.tanh(c[t], out=tanh_c)
+            np.add(dh[:, t], dprev_h, out=dnext_h)  # from the loss and from step t+1
+            # dc = dnext_c + dnext_h * o * (1 - tanh_c^2): c reaches the loss directly and via h
+            np.multiply(tanh_c, tanh_c, out=dc)
+            np.subtract(1, dc, out=dc)
+            dc *= o
+            dc *= dnext_h
+            dc += dprev_c
+            # s * (1 - s), the sigmoid's derivative via its output, for i, f and o at once
+            np.subtract(1, gates[t, :, :3 * H], out=da_t[:, :3 * H])
+            da_t[:, :3 * H] *= gates[t, :, :3 * H]
+            di *= g                      # da_i = dc * g * i * (1 - i)
+            di *= dc
+            df *= prev_c                 # da_f = dc * c_{t-1} * f * (1 - f)
+            df *= dc
+            do *= tanh_c                 # da_o = dnext_h * tanh(c_t) * o * (1 - o)
+            do *= dnext_h
+            np.multiply(g, g, out=dg)    # da_g = dc * i * (1 - g^2), through tanh via its output
+            np.subtract(1, dg, out=dg)
+            dg *= i
+            dg *= dc
+            np.multiply(dc, f, out=dprev_c)         # (N, H) carried back to c_{t-1}
+            np.matmul(da_t, WhT, out=dprev_h)       # (N, H) carried back to h_{t-1}
+        add_block_gradients(da, start, stop, x, h0, h, Wx, dx, dWx, dWh, db)
+    dh0 = dprev_h                                 # (N, H)
+    return dx.transpose(time_first), dh0, dWx, dWh, db

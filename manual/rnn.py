@@ -6,13 +6,15 @@
 The step functions are the teaching form: one chain-rule line per step. The sequence functions
 compute the same math arranged for speed: the input projection x_t Wx of every timestep is one
 matrix product before the time loop, only the recurrent product h_{t-1} Wh stays inside it, and
-the backward collects da_t for all t so that dx, dWx, dWh and db are single products after it.
+the backward collects da_t of a block of timesteps so that dx, dWx, dWh and db are a few large
+products (manual/blocks.py).
 """
 from typing import NamedTuple
 
 import numpy as np
 
 from layer_contracts import Contract
+from manual.blocks import add_block_gradients, block_buffer, time_blocks
 
 
 class RNNStepCache(NamedTuple):
@@ -121,10 +123,11 @@ def rnn_forward(x, h0, Wx, Wh, b):
 def rnn_backward(dh, cache):
     """Backward pass for a vanilla RNN over a whole sequence.
 
-    Fast form of rnn_step_backward applied from t = T-1 down to 0: tanh's local derivative
-    1 - h_t^2 is computed for all timesteps at once, the loop only carries dh back one step,
-    and da of all timesteps ends in one (T, N, H) buffer so that dx, dWx, dWh and db are single
-    matrix products after the loop.
+    Fast form of rnn_step_backward applied from t = T-1 down to 0, writing into buffers
+    allocated once (`out=`) instead of making new arrays at every step. The loop only finds
+    da_t and carries dh back one step; da of a block of timesteps fills one (steps, N, H)
+    buffer, and after each block dx, dWx, dWh and db get one large matrix product each
+    (manual/blocks.py).
 
     Inputs:
     - dh: (N, T, H) upstream gradient of every hidden state h_t (not only the last)
@@ -142,21 +145,20 @@ def rnn_backward(dh, cache):
     N, T, D = x.shape
     H = h0.shape[1]
     h = h.transpose(1, 0, 2)             # (T, N, H) back to the time-major buffer
-    da = h * h                           # (T, N, H) a fresh buffer: the cache stays untouched
-    np.subtract(1, da, out=da)           # (T, N, H) tanh's local derivative, via its output
+    dx = np.empty((T, N, D), dtype=h0.dtype)  # time-major, returned as an (N, T, D) view
+    dWx, dWh, db = np.zeros_like(Wx), np.zeros_like(Wh), np.zeros(H, dtype=h0.dtype)
+    da = block_buffer(T, N, H, h0.dtype)     # (steps, N, H) da_t of one block of timesteps
     dprev_h = np.zeros_like(h0)          # (N, H) gradient reaching h_t from step t+1
+    local = np.empty_like(h0)            # (N, H) reused every step
     WhT = Wh.T                           # (H, H)
-    for t in reversed(range(T)):
-        dh_t = dh[:, t] + dprev_h        # (N, H) from the loss and from step t+1
-        da[t] *= dh_t                    # (N, H) da_t, through tanh
-        dprev_h = da[t] @ WhT            # (N, H) carried back to step t-1
-    da_flat = da.reshape(T * N, H)
-    x_by_time = x.transpose(1, 0, 2).reshape(T * N, D)            # (T*N, D) same row order as da
-    dx = (da_flat @ Wx.T).reshape(T, N, D).transpose(1, 0, 2)     # (N, T, D)
-    dh0 = dprev_h                                                 # (N, H)
-    dWx = x_by_time.T @ da_flat                                   # (D, H) summed over every (t, n)
-    dWh = h0.T @ da[0] if T else np.zeros_like(Wh)                # (H, H) step 0 reads h0 ...
-    if T > 1:
-        dWh += h[:-1].reshape((T - 1) * N, H).T @ da[1:].reshape((T - 1) * N, H)  # ... then h_{t-1}
-    db = da_flat.sum(axis=0)                                      # (H,) b was broadcast over N and T
-    return dx, dh0, dWx, dWh, db
+    for start, stop in time_blocks(T, N):
+        for t in reversed(range(start, stop)):
+            da_t = da[t - start]                      # (N, H)
+            np.add(dh[:, t], dprev_h, out=da_t)       # dnext_h: from the loss and from step t+1
+            np.multiply(h[t], h[t], out=local)
+            np.subtract(1, local, out=local)          # 1 - h_t^2, tanh's derivative via its output
+            da_t *= local                             # da_t = dnext_h * (1 - h_t^2)
+            np.matmul(da_t, WhT, out=dprev_h)         # (N, H) carried back to step t-1
+        add_block_gradients(da, start, stop, x, h0, h, Wx, dx, dWx, dWh, db)
+    dh0 = dprev_h                        # (N, H)
+    return dx.transpose(1, 0, 2), dh0, dWx, dWh, db

@@ -1,0 +1,57 @@
+"""Blocks of timesteps for the sequence backwards of manual/rnn.py and manual/lstm.py.
+
+A sequence backward finds da_t, the gradient of the pre-activation of step t, from t = T-1 down
+to 0. The parameter gradients are sums over every (t, n) of products with da_t, and are fastest
+as a few large matrix products rather than T small ones. Collecting da for all T timesteps
+before those products would need a (T, N, K) buffer, as large as the biggest array of the
+cache; collecting it for a block of timesteps at a time keeps the products large and the
+buffer small. Each block ends with `add_block_gradients`.
+"""
+import numpy as np
+
+# Rows (timesteps x batch) per block: enough for the products after a block to run near the
+# matrix-product peak, few enough that the block's buffer stays a few MB (N=64, 4H=2048: 12 MB).
+BLOCK_ROWS = 1024
+
+
+def time_blocks(T, N):
+    """Split timesteps 0..T-1 into ranges (start, stop) of about BLOCK_ROWS / N steps each,
+    and at least one step (a block is never empty, even when N > BLOCK_ROWS).
+
+    The ranges are consecutive and have lengths that differ by at most one; they are listed
+    last range first, the order a backward pass visits them; no ranges when T * N = 0.
+    """
+    count = min(T, -(-(T * N) // BLOCK_ROWS))       # ceil(T * N / BLOCK_ROWS), at most T
+    if count == 0:
+        return []
+    edges = [T * k // count for k in range(count + 1)]
+    return [(edges[k], edges[k + 1]) for k in reversed(range(count))]
+
+
+def block_buffer(T, N, K, dtype):
+    """An uninitialised (steps, N, K) buffer for the da of the longest block of time_blocks."""
+    steps = max((stop - start for start, stop in time_blocks(T, N)), default=0)
+    return np.empty((steps, N, K), dtype=dtype)
+
+
+def add_block_gradients(da, start, stop, x, h0, h, Wx, dx, dWx, dWh, db):
+    """Add what timesteps start..stop-1 contribute to the gradients of a recurrent layer.
+
+    With a_t = x_t Wx + h_{t-1} Wh + b, each step gives dx_t = da_t Wx^T and adds x_t^T da_t to
+    dWx, h_{t-1}^T da_t to dWh and the sum over n of da_t to db. Here those are one product each
+    for the whole block.
+
+    Inputs:
+    - da: (>= stop - start, N, K) buffer whose first stop - start rows hold da_start..da_{stop-1}
+    - x: (N, T, D) the layer's input; h0: (N, H); h: (T, N, H) time-major hidden states
+    - Wx: (D, K)
+    - dx: (T, N, D) time-major buffer, rows start..stop-1 written here
+    - dWx (D, K), dWh (H, K), db (K,): accumulated in place
+    """
+    rows = da[:stop - start].reshape(-1, da.shape[2])                      # (steps*N, K)
+    np.matmul(rows, Wx.T, out=dx[start:stop].reshape(len(rows), -1))       # dx_t = da_t Wx^T
+    x_rows = x[:, start:stop].transpose(1, 0, 2).reshape(len(rows), -1)    # (steps*N, D) as rows
+    dWx += x_rows.T @ rows                                                 # sum of x_t^T da_t
+    prev_h = h[start - 1:stop - 1] if start else np.concatenate([h0[None], h[:stop - 1]])
+    dWh += prev_h.reshape(len(rows), -1).T @ rows                          # sum of h_{t-1}^T da_t
+    db += rows.sum(axis=0)                                                 # b was broadcast
