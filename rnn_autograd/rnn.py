@@ -63,4 +63,7 @@ def rnn(x, h0, Wx, Wh, b):
     for projected_t in projected:
         prev_h = np.tanh(projected_t + prev_h @ Wh)  # (N, H)
         hs.append(prev_h)
-    return np.stack(hs, axis=1)  # (N, T, H)
+    # Joined time-major, then seen as (N, T, H): np.stack(hs, axis=1) would index every h_t
+    # with a new axis, one more traced primitive (and scatter in the backward) per step.
+    h_by_time = np.reshape(np.concatenate(hs, axis=0), (T, N, H))  # (T, N, H)
+    return np.transpose(h_by_time, (1, 0, 2))                     # (N, T, H)
