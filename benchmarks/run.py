@@ -154,6 +154,38 @@ def make_case(layer, size_name, dtype_name):
             make_upstream(layer, sizes, rng, DTYPES[dtype_name]))
 
 
+def products_alone(layer_name, size_name, dtype_name, repeats):
+    """Time of only the matrix products that manual's `layer_name` does in one forward+backward.
+
+    The same shapes and order as manual/rnn.py and manual/lstm.py (input projection, T recurrent
+    products forward and T back, then dx, dWx, dWh over all rows), with no elementwise work in
+    between: a floor for any numpy implementation of the layer on this BLAS, and what the
+    forward+backward targets are measured against.
+    """
+    sizes = SIZES[size_name]
+    N, T, D, H = (sizes[letter] for letter in "NTDH")
+    G = 4 * H if layer_name == "lstm" else H  # width of the pre-activation a_t
+    dtype = DTYPES[dtype_name]
+    rng = np.random.default_rng(0)
+    x_rows, Wx, Wh = (rng.standard_normal(shape).astype(dtype)
+                      for shape in ((T * N, D), (D, G), (H, G)))
+    h_rows, da_rows = (rng.standard_normal(shape).astype(dtype) for shape in ((T * N, H), (T * N, G)))
+    projected, recurrent, carried = (np.empty(shape, dtype) for shape in ((T * N, G), (N, G), (N, H)))
+    dx_rows = np.empty((T * N, D), dtype)
+
+    def products():
+        np.matmul(x_rows, Wx, out=projected)                       # input projection, all t
+        for t in range(T):
+            np.matmul(h_rows[t * N:(t + 1) * N], Wh, out=recurrent)  # h_{t-1} Wh
+        for t in range(T):
+            np.matmul(da_rows[t * N:(t + 1) * N], Wh.T, out=carried)  # da_t Wh^T
+        np.matmul(da_rows, Wx.T, out=dx_rows)                      # dx
+        x_rows.T @ da_rows                                         # dWx
+        h_rows.T @ da_rows                                         # dWh
+
+    return measure(products, repeats)
+
+
 def read_memory_status():
     with open("/proc/self/status") as status:
         fields = dict(line.split(":", 1) for line in status if line.startswith("Vm"))
@@ -432,6 +464,34 @@ def main(argv=None):
         for row in results if row["layer"] in MEMORY_LAYERS and row["size"] == "large"))
     print()
 
+    floors = []
+    if "large" in sizes:
+        for dtype_name in dtypes:
+            for layer_name in MEMORY_LAYERS:
+                if not any(row["layer"] == layer_name for row in results):
+                    continue
+                timing = products_alone(layer_name, "large", dtype_name, options.repeats)
+                layer = next(layer for layer in LAYERS if layer.name == layer_name)
+                flops = matmul_flops(layer, SIZES["large"], "forward_backward")
+                row = dict(layer=layer_name, size="large", dtype=dtype_name, products=timing,
+                           fraction_of_peak=flops / timing["median"] / 1e9 / peaks[dtype_name])
+                for implementation in ("manual", "torch"):
+                    both = next((result["forward_backward"]["median"] for result in results
+                                 if (result["layer"], result["size"], result["dtype"],
+                                     result["implementation"]) ==
+                                 (layer_name, "large", dtype_name, implementation)), None)
+                    row[f"ratio_to_{implementation}"] = timing["median"] / both if both else None
+                floors.append(row)
+        print("the matrix products of manual's forward+backward alone, same shapes, no "
+              "elementwise work (a floor for numpy on this BLAS):")
+        for row in floors:
+            ratios = ", ".join(f"{row[f'ratio_to_{name}']:.2f}x {name}'s whole forward+backward"
+                               for name in ("manual", "torch") if row[f"ratio_to_{name}"])
+            print(f"  {row['layer']:<6}large {row['dtype']:<9}{row['products']['median'] * 1e3:8.1f} ms"
+                  f" ±{row['products']['spread'] * 50:3.0f}%, {row['fraction_of_peak'] * 100:3.0f}% of peak"
+                  f" = {ratios}")
+        print()
+
     memory = []
     if not options.no_memory and "large" in sizes:
         memory = run_memory(implementations, "large", dtypes, options.threads)
@@ -467,6 +527,7 @@ def main(argv=None):
     report = dict(machine=machine, threads=options.threads, blas=blas, versions=versions,
                   sizes={name: SIZES[name] for name in sizes}, tolerances=TOLERANCES,
                   repeats=options.repeats, peak_gflops=peaks, results=results, memory=memory,
+                  products_alone=floors,
                   embedding_backward=embedding, verification=verification, failures=failures)
     if options.json:
         with open(options.json, "w") as output:

@@ -1,5 +1,7 @@
 """Read one or more JSON files from `python -m benchmarks.run` and check the targets of the
-performance issue, one line per target, with the measured value of each run:
+performance issue, one line per target, with the measured value of each run. Lines marked
+"info" are context, not targets: "(floor)" is the time of the layer's matrix products alone
+(same shapes as manual's, no elementwise work) divided by PyTorch's whole forward+backward.
 
     python -m benchmarks.targets benchmark-results.json [more.json ...]
 """
@@ -26,6 +28,13 @@ def targets(report):
                 if ours and theirs:
                     lines.append((f"manual {layer} {size} {dtype} fwd+bwd / torch <= {limit}",
                                   f"{ours / theirs:.2f}", ours / theirs <= limit))
+    for row in report.get("products_alone", []):  # context, not a target: met is None
+        if row.get("ratio_to_torch"):
+            lines.append((f"(floor) {row['layer']} large {row['dtype']} matrix products alone / torch",
+                          f"{row['ratio_to_torch']:.2f}", None))
+        if row.get("fraction_of_peak"):
+            lines.append((f"(floor) {row['layer']} large {row['dtype']} matrix products alone, % of peak",
+                          f"{row['fraction_of_peak'] * 100:.0f}%", None))
     _, row = _median(results, "lstm", "large", "float64", "manual")
     if row:
         fraction = row["gflops"] / report["peak_gflops"]["float64"]
@@ -60,13 +69,17 @@ def targets(report):
     return lines
 
 
+def _verdict(met):
+    return "info" if met is None else "met" if met else "NOT met"
+
+
 def main(paths):
     runs = []
     for path in paths:
         with open(path) as source:
             runs.append(targets(json.load(source)))
     for index, (description, _, _) in enumerate(runs[0]):
-        values = "   ".join(f"{run[index][1]:>10} {'met' if run[index][2] else 'NOT met'}"
+        values = "   ".join(f"{run[index][1]:>10} {_verdict(run[index][2])}"
                             for run in runs if index < len(run))
         print(f"{description:<62} {values}")
 
