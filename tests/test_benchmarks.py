@@ -1,0 +1,76 @@
+"""The benchmark harness still runs and checks agreement: not a timing test.
+
+Timings belong to `python -m benchmarks.run`, never to assertions here (the machines are shared
+and noisy). What is checked: the command runs at the small size, every registered layer is
+timed for manual and rnn_autograd in both dtypes after agreeing with manual, the JSON has the
+fields `benchmarks.targets` reads, and the matrix-product floor runs.
+The timed layers are the registry's layers with a backward: 7 of them (not sigmoid).
+"""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from rnn_autograd.registry import LAYERS
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+
+
+def _run(*arguments):
+    return subprocess.run([sys.executable, *arguments], cwd=REPOSITORY, capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_small_run_times_every_layer_after_agreement_and_targets_read_it(tmp_path):
+    report_path = tmp_path / "small.json"
+    completed = _run("-m", "benchmarks.run", "--sizes", "small",
+                     "--implementations", "manual,rnn_autograd", "--repeats", "1",
+                     "--no-memory", "--no-verification-cost", "--json", str(report_path))
+    assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-2000:]
+    report = json.loads(report_path.read_text())
+    assert report["failures"] == []
+    timed = {(row["layer"], row["dtype"], row["implementation"]) for row in report["results"]}
+    # every layer with a backward to time (sigmoid has none: its derivative is the LSTM's business)
+    for layer in [layer for layer in LAYERS if layer.backward is not None or layer.loss_gradient]:
+        for dtype in ("float64", "float32"):
+            for implementation in ("manual", "rnn_autograd"):
+                assert (layer.name, dtype, implementation) in timed
+    for row in report["results"]:
+        assert row["disagreement"] <= report["tolerances"][row["dtype"]]
+        assert row["forward_backward"]["median"] > 0 and row["ratio_to_manual"] > 0
+    assert set(report["peak_gflops"]) == {"float64", "float32"}
+    assert all(row["exact"] for row in report["embedding_backward"])  # bincount == np.add.at
+
+    targets = _run("-m", "benchmarks.targets", str(report_path))
+    assert targets.returncode == 0, targets.stderr
+    assert "embedding backward small float64 faster than np.add.at" in targets.stdout
+
+
+def test_products_alone_runs_the_layer_shapes():
+    """The floor times a callable; at the small size it must run and give a positive time."""
+    completed = _run("-c", "from benchmarks.run import products_alone\n"
+                           "import json\n"
+                           "print(json.dumps([products_alone(name, 'small', dtype, 1)['median']\n"
+                           "                  for name in ('rnn', 'lstm')\n"
+                           "                  for dtype in ('float64', 'float32')]))")
+    assert completed.returncode == 0, completed.stderr
+    medians = json.loads(completed.stdout.strip().splitlines()[-1])
+    assert len(medians) == 4 and all(np.isfinite(medians)) and min(medians) > 0
+
+
+def test_targets_mark_the_floor_as_information_not_a_verdict():
+    from importlib import import_module
+    sys.path.insert(0, str(REPOSITORY))
+    try:
+        targets = import_module("benchmarks.targets")
+    finally:
+        sys.path.remove(str(REPOSITORY))
+    report = dict(results=[], peak_gflops={"float64": 100.0},
+                  products_alone=[dict(layer="lstm", size="large", dtype="float64",
+                                       ratio_to_torch=0.6, fraction_of_peak=0.76)])
+    lines = targets.targets(report)
+    assert [met for _, _, met in lines] == [None, None]
+    assert [value for _, value, _ in lines] == ["0.60", "76%"]
+    assert targets._verdict(None) == "info" and targets._verdict(False) == "NOT met"
