@@ -48,10 +48,12 @@ def add_block_gradients(da, start, stop, x, h0, h, Wx, dx, dWx, dWh, db):
     - dx: (T, N, D) time-major buffer, rows start..stop-1 written here
     - dWx (D, K), dWh (H, K), db (K,): accumulated in place
     """
-    rows = da[:stop - start].reshape(-1, da.shape[2])                      # (steps*N, K)
-    np.matmul(rows, Wx.T, out=dx[start:stop].reshape(len(rows), -1))       # dx_t = da_t Wx^T
-    x_rows = x[:, start:stop].transpose(1, 0, 2).reshape(len(rows), -1)    # (steps*N, D) as rows
-    dWx += x_rows.T @ rows                                                 # sum of x_t^T da_t
+    count = (stop - start) * da.shape[1]                                 # rows: steps * N
+    D, H = x.shape[2], h0.shape[1]
+    rows = da[:stop - start].reshape(count, da.shape[2])                 # (steps*N, K)
+    np.matmul(rows, Wx.T, out=dx[start:stop].reshape(count, D))          # dx_t = da_t Wx^T
+    x_rows = x[:, start:stop].transpose(1, 0, 2).reshape(count, D)       # (steps*N, D) as rows
+    dWx += x_rows.T @ rows                                               # sum of x_t^T da_t
     prev_h = h[start - 1:stop - 1] if start else np.concatenate([h0[None], h[:stop - 1]])
-    dWh += prev_h.reshape(len(rows), -1).T @ rows                          # sum of h_{t-1}^T da_t
-    db += rows.sum(axis=0)                                                 # b was broadcast
+    dWh += prev_h.reshape(count, H).T @ rows                             # sum of h_{t-1}^T da_t
+    db += rows.sum(axis=0)                                               # b was broadcast

@@ -69,3 +69,24 @@ def test_block_size_changes_only_rounding(function, monkeypatch):
     single = manual_gradients(layer, inputs, upstream)
     for name in single:
         assert_close(several[name], single[name], VJP_RTOL, VJP_ATOL, f"{function} {name}")
+
+
+# With T = 0 the output (N, 0, H) does not depend on the inputs, and autograd says so.
+@pytest.mark.filterwarnings("ignore:Output seems independent of input:UserWarning")
+@pytest.mark.parametrize("function", ["rnn_backward", "lstm_backward"])
+@pytest.mark.parametrize("N,T,D,H", [(2, 3, 0, 2), (2, 3, 2, 0), (1, 1, 0, 0), (2, 0, 2, 3)],
+                         ids=["D0", "H0", "D0H0", "T0"])
+def test_empty_dimensions_give_autograds_gradients(function, N, T, D, H):
+    """A zero-sized D, H or T gives gradients of the right shapes (some of them empty), equal
+    to autograd's: the block products must not assume that every dimension is non-zero."""
+    layer = layer_named(function)
+    G = 4 * H if function == "lstm_backward" else H   # width of the pre-activations
+    rng = np.random.default_rng(0)
+    shapes = dict(x=(N, T, D), h0=(N, H), Wx=(D, G), Wh=(H, G), b=(G,))
+    inputs = {name: rng.standard_normal(shape) for name, shape in shapes.items()}
+    upstream = dict(dh=rng.standard_normal((N, T, H)))
+    got = manual_gradients(layer, inputs, upstream)
+    want = reference_gradients(layer, inputs, upstream)
+    assert set(got) == set(want)
+    for name in want:
+        assert_close(got[name], want[name], VJP_RTOL, VJP_ATOL, f"{function} {name}")
