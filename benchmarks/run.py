@@ -159,8 +159,8 @@ def products_alone(layer_name, size_name, dtype_name, repeats):
 
     The same shapes and order as manual/rnn.py and manual/lstm.py (input projection, T recurrent
     products forward and T back, then dx, dWx, dWh over all rows), with no elementwise work in
-    between: a floor for any numpy implementation of the layer on this BLAS, and what the
-    forward+backward targets are measured against.
+    between: a floor for any numpy implementation of the layer on this BLAS, against which the
+    forward+backward targets can be read.
     """
     sizes = SIZES[size_name]
     N, T, D, H = (sizes[letter] for letter in "NTDH")

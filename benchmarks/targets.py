@@ -1,7 +1,8 @@
 """Read one or more JSON files from `python -m benchmarks.run` and check the targets of the
 performance issue, one line per target, with the measured value of each run. Lines marked
 "info" are context, not targets: "(floor)" is the time of the layer's matrix products alone
-(same shapes as manual's, no elementwise work) divided by PyTorch's whole forward+backward.
+(same shapes as manual's, no elementwise work), divided by PyTorch's whole forward+backward
+and as a fraction of the matrix-product peak.
 
     python -m benchmarks.targets benchmark-results.json [more.json ...]
 """
