@@ -145,7 +145,7 @@ def machine_description():
 
 
 def make_case(layer, size_name, dtype_name):
-    from rnn_autograd.cases import make_inputs, make_upstream
+    from rnn_autograd.gradcheck.inputs import make_inputs, make_upstream
     seed = (sum(map(ord, layer.name)) * 1000 + list(SIZES).index(size_name) * 10
             + list(DTYPES).index(dtype_name))
     rng = np.random.default_rng(seed)
@@ -195,7 +195,7 @@ def read_memory_status():
 def memory_probe(spec, threads):
     """In a fresh process: extra resident memory of one forward+backward, after a warm-up."""
     from benchmarks.implementations import RUNNERS
-    from rnn_autograd.registry import LAYERS
+    from rnn_autograd.gradcheck.layers import LAYERS
     layer_name, size_name, dtype_name, implementation = spec.split(":")
     layer = next(layer for layer in LAYERS if layer.name == layer_name)
     context, _ = thread_limits(threads)
@@ -259,7 +259,7 @@ def finite_difference_cost(size_names, repeats):
     """Central differences along every coordinate of the LSTM's b vs one autograd gradient."""
     from autograd import make_vjp
 
-    from rnn_autograd.registry import LAYERS
+    from rnn_autograd.gradcheck.layers import LAYERS
     layer = next(layer for layer in LAYERS if layer.name == "lstm")
     rows = []
     for size_name in size_names:
@@ -301,7 +301,7 @@ def finite_difference_cost(size_names, repeats):
 def embedding_against_add_at(size_names, dtypes, repeats):
     """manual's word_embedding_backward vs np.add.at: time, and exactness with repeated indices."""
     import manual
-    from rnn_autograd.registry import LAYERS
+    from rnn_autograd.gradcheck.layers import LAYERS
     layer = next(layer for layer in LAYERS if layer.name == "word_embedding")
     rows = []
     for size_name in size_names:
@@ -354,7 +354,7 @@ def main(argv=None):
         return memory_probe(options.memory_probe, options.threads)
 
     from benchmarks.implementations import RUNNERS, available, runs_on
-    from rnn_autograd.registry import LAYERS
+    from rnn_autograd.gradcheck.layers import LAYERS
 
     sizes = [name for name in options.sizes.split(",") if name]
     dtypes = [name for name in options.dtypes.split(",") if name]

@@ -6,41 +6,24 @@ reductions on integer arrays, so they also work on autograd's ArrayBox while it 
 
 Size letters (the legend used throughout the project):
     N batch, T time, D input, H hidden, V vocabulary, M output.
-A dimension is written as a letter ("H") or a multiple of one ("4H", the packed LSTM gates).
+A dimension is written as a letter ("H") or a multiple of one ("4H", the packed LSTM gates);
+`layer_contracts.dims` parses that language, for everyone.
 """
-import functools
-
 import numpy as np
+
+from layer_contracts import dims
 
 __all__ = ["Contract"]
 
 
-def _describe(dims, sizes):
-    """Render dims ("N", "4H") as "(N, 4H) = (2, 20)", numbers where they are known."""
-    names = "(" + ", ".join(dims) + ("," if len(dims) == 1 else "") + ")"
-    known = [_size_of(dim, sizes) for dim in dims]
+def _describe(axes, sizes):
+    """Render axes ("N", "4H") as "(N, 4H) = (2, 20)", numbers where they are known."""
+    comma = "," if len(axes) == 1 else ""
+    text = "(" + ", ".join(axes) + comma + ")"
+    known = [dims.size_of(axis, sizes) for axis in axes]
     if any(size is None for size in known):
-        return names
-    numbers = "(" + ", ".join(str(size) for size in known) + ("," if len(dims) == 1 else "") + ")"
-    return f"{names} = {numbers}"
-
-
-def _split(dim):
-    """'4H' -> (4, 'H'); 'H' -> (1, 'H')."""
-    factor = dim.rstrip("NTDHVM")
-    return (int(factor) if factor else 1), dim[len(factor):]
-
-
-@functools.lru_cache(maxsize=None)
-def _parse(dims):
-    """'N,T,4H' -> (('N', 'T', '4H'), ((1, 'N'), (1, 'T'), (4, 'H'))), parsed once per string."""
-    names = tuple(dims.split(","))
-    return names, tuple(_split(dim) for dim in names)
-
-
-def _size_of(dim, sizes):
-    factor, letter = _split(dim)
-    return None if letter not in sizes else factor * sizes[letter]
+        return text
+    return f"{text} = (" + ", ".join(str(size) for size in known) + comma + ")"
 
 
 class Contract:
@@ -70,22 +53,22 @@ class Contract:
         if not (hasattr(array, "shape") and hasattr(array, "dtype") and hasattr(array, "ndim")):
             self._fail(TypeError, f"{name} must be a numpy array, got {type(array).__name__}")
 
-    def shape(self, name, array, dims):
+    def shape(self, name, array, dims_text):
         """Check ndim and every dimension of `array` against dims such as "N,T,4H"."""
         self._array(name, array)
-        dims, parsed = _parse(dims)
+        axes, parsed = dims.names(dims_text), dims.parse(dims_text)
         got = tuple(array.shape)
-        if len(got) != len(dims):
-            self._fail(ValueError, f"{name} has shape {got}; expected {_describe(dims, self.sizes)}")
-        for dim, (factor, letter), size in zip(dims, parsed, got):
+        if len(got) != len(axes):
+            self._fail(ValueError, f"{name} has shape {got}; expected {_describe(axes, self.sizes)}")
+        for axis, (factor, letter), size in zip(axes, parsed, got):
             if letter in self.sizes:
                 if size != factor * self.sizes[letter]:
                     self._fail(ValueError, f"{name} has shape {got}; expected "
-                               f"{_describe(dims, self.sizes)} ({letter} = {self.sizes[letter]} "
+                               f"{_describe(axes, self.sizes)} ({letter} = {self.sizes[letter]} "
                                f"from {self.source[letter]})")
             else:
                 if size % factor:
-                    self._fail(ValueError, f"{name} has shape {got}; dimension {dim} must be a "
+                    self._fail(ValueError, f"{name} has shape {got}; dimension {axis} must be a "
                                f"multiple of {factor}, got {size}")
                 self.sizes[letter] = size // factor
                 self.source[letter] = name

@@ -1,4 +1,4 @@
-"""`python -m rnn_autograd ...` is `rnn-gradcheck ...`."""
+"""`python -m rnn_autograd ...` is `rnn-gradcheck ...` (an alias of `python -m rnn_autograd.gradcheck`)."""
 import sys
 
 from rnn_autograd.gradcheck.cli import main

@@ -1,6 +1,6 @@
 """Shared helpers of the test suite: run a registered layer in either tree, and the oracles.
 
-Every test iterates `rnn_autograd.registry.LAYERS`; nothing here lists layers by hand.
+Every test iterates `rnn_autograd.gradcheck.layers.LAYERS`; nothing here lists layers by hand.
 
 - `manual_outputs` / `manual_gradients`: the hand-written tree (`manual`).
 - `reference_outputs` / `reference_gradients`: the autograd twins and autograd's
@@ -18,9 +18,9 @@ from autograd.builtins import tuple as traced_tuple
 from hypothesis import strategies as st
 
 import manual
-from rnn_autograd.cases import (DISTINCT_SIZES, SIZE_LETTERS, UNIT_SIZES, draw_sizes,
+from rnn_autograd.gradcheck.inputs import (DISTINCT_SIZES, SIZE_LETTERS, UNIT_SIZES, draw_sizes,
                                 make_inputs, make_upstream)
-from rnn_autograd.registry import LAYERS
+from rnn_autograd.gradcheck.layers import LAYERS
 
 # ---------------------------------------------------------------------------------------------
 # Cases

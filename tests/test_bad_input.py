@@ -17,9 +17,10 @@ import numpy as np
 import pytest
 
 import manual
+from layer_contracts import dims
 from layer_testing import manual_forward
-from rnn_autograd.cases import DISTINCT_SIZES, make_inputs, make_upstream
-from rnn_autograd.registry import LAYERS
+from rnn_autograd.gradcheck.inputs import DISTINCT_SIZES, make_inputs, make_upstream
+from rnn_autograd.gradcheck.layers import LAYERS
 
 SIZES = DISTINCT_SIZES  # pairwise distinct, so a message's numbers say which size is meant
 # sigmoid takes one array of any shape: it has no ndim to get wrong and nothing to disagree with.
@@ -88,10 +89,6 @@ def test_wrong_ndim_is_a_value_error(layer, change):
                                    rf"\b{arg.name} has shape {got}; expected \(")
 
 
-def _letter(dim):
-    return dim.lstrip("0123456789")
-
-
 def _resized(array, axis, new_size):
     """A copy of `array` with `axis` cut or padded (with its first slice) to `new_size`."""
     if new_size <= array.shape[axis]:
@@ -105,11 +102,10 @@ def test_every_disagreeing_dimension_is_a_value_error(layer):
     """Grow each axis of each argument by one of its units (4 for 4H): an error exactly when
     another argument shares that size letter (V of word_embedding's W alone defines V)."""
     for arg in layer.args:
-        for axis, dim in enumerate(arg.letters):
+        for axis, (factor, letter) in enumerate(dims.parse(arg.dims)):
             others = [other for other in layer.args if other is not arg
-                      and _letter(dim) in map(_letter, other.letters)]
+                      and letter in dims.letters(other.dims)]
             inputs = good_inputs(layer)
-            factor = int(dim[:-1] or 1)
             inputs[arg.name] = _resized(inputs[arg.name], axis, inputs[arg.name].shape[axis] + factor)
             if not others:
                 for _, call in calls(layer):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rnn_autograd.registry import LAYERS
+from rnn_autograd.gradcheck.layers import LAYERS
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 

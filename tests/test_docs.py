@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 import manual
-from rnn_autograd.registry import SEED_FUNCTIONS
+from rnn_autograd.gradcheck.layers import SEED_FUNCTIONS
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 DOCS = REPOSITORY / "docs"

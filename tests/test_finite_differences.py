@@ -12,7 +12,7 @@ from layer_testing import (GRADIENT_FUNCTIONS, NUMPY_SEEDS, assert_close, differ
                            finite_difference_gradients, layer_named, manual_gradients,
                            manual_outputs, random_case, reference_gradients, reference_outputs,
                            sizes_strategy)
-from rnn_autograd.cases import DISTINCT_SIZES, UNIT_SIZES
+from rnn_autograd.gradcheck.inputs import DISTINCT_SIZES, UNIT_SIZES
 
 # Central differences: truncation error ~ STEP**2 * f''' / 6 ~ 1e-13, rounding error
 # ~ 1e-16 * |f| / STEP ~ 1e-9 for the |f| ~ 10 of these tiny cases. 1e-6 relative (absolute

@@ -13,7 +13,7 @@ import pytest
 from rnn_autograd.gradcheck import ImplementationIncorrect, LoadError, assert_implementation_correct
 from rnn_autograd.gradcheck import check_implementation
 from rnn_autograd.gradcheck.cases import DEFAULT_CASES, Case
-from rnn_autograd.registry import SEED_FUNCTIONS, layer_of
+from rnn_autograd.gradcheck.layers import SEED_FUNCTIONS, layer_of
 
 # Over 2,000 random cases (150 per function x 14) a correct implementation must never be flagged.
 FALSE_ALARM_CASES_PER_FUNCTION = 150

@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from rnn_autograd.gradcheck import check_implementation
-from rnn_autograd.registry import SEED_FUNCTIONS
+from rnn_autograd.gradcheck.layers import SEED_FUNCTIONS
 
 IMPLS = Path(__file__).resolve().parent / "impls"
 BUG_FILES = sorted(IMPLS.glob("bug_*.py"))

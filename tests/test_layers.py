@@ -21,8 +21,8 @@ import rnn_autograd
 from layer_testing import (CASES, FORWARD_FUNCTIONS, GRADIENT_FUNCTIONS, NUMPY_SEEDS, assert_close,
                            layer_named, manual_gradients, manual_outputs, parametrise_cases,
                            random_case, reference_gradients, reference_outputs, sizes_strategy)
-from rnn_autograd.cases import DISTINCT_SIZES, UNIT_SIZES, has_extreme_case, make_inputs
-from rnn_autograd.registry import LAYERS
+from rnn_autograd.gradcheck.inputs import DISTINCT_SIZES, UNIT_SIZES, has_extreme_case, make_inputs
+from rnn_autograd.gradcheck.layers import LAYERS
 
 # float64, same math in both trees: only the order of roundings differs (sums over N and T,
 # fused vs split matrix products), a few ulps per operation over a few dozen operations.
@@ -92,7 +92,7 @@ def test_gradients_match_autograd_vjp_random_sizes(function, sizes, seed):
 
 def test_every_seed_function_is_covered():
     """The two lists above cover all 14 seed functions of the registry."""
-    from rnn_autograd.registry import SEED_FUNCTIONS
+    from rnn_autograd.gradcheck.layers import SEED_FUNCTIONS
     assert len(SEED_FUNCTIONS) == 14
     assert set(FORWARD_FUNCTIONS) | set(GRADIENT_FUNCTIONS) == set(SEED_FUNCTIONS)
 

@@ -1,12 +1,13 @@
-"""Pictures: the gradient-flow command and the error heatmap write PNGs; without matplotlib
+"""Pictures: the gradient-flow demo and the checker's error heatmap write PNGs; without matplotlib
 both say how to install it."""
 import sys
 
 import numpy as np
 import pytest
 
-from rnn_autograd import plots
-from rnn_autograd import train as charlm
+from rnn_autograd.demos import gradient_flow as plots
+from rnn_autograd.gradcheck import heatmaps
+from rnn_autograd.demos import charlm
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 SMALLEST_REAL_PNG = 5_000  # bytes: a figure with axes, curves and text is well above this
@@ -61,7 +62,7 @@ def test_error_heatmap_writes_a_png_with_gate_blocks_zeros_and_nan(tmp_path):
     errors[:, :H] = 0.0          # the i block exactly right
     errors[2, 3 * H] = np.nan    # one broken entry in the g block
     path = tmp_path / "heatmaps" / "lstm_backward_dx.png"
-    returned = plots.error_heatmap(errors, path, "lstm_backward: gate gradients", gate_size=H,
+    returned = heatmaps.error_heatmap(errors, path, "lstm_backward: gate gradients", gate_size=H,
                                    column_label="gate column")
     assert returned == path
     _assert_png(path)
@@ -70,20 +71,20 @@ def test_error_heatmap_writes_a_png_with_gate_blocks_zeros_and_nan(tmp_path):
 def test_error_heatmap_handles_all_zero_and_one_dimensional_errors(tmp_path):
     pytest.importorskip("matplotlib")
     zeros = tmp_path / "zeros.png"
-    plots.error_heatmap(np.zeros((3, 4)), zeros, "all exact")
+    heatmaps.error_heatmap(np.zeros((3, 4)), zeros, "all exact")
     _assert_png(zeros)
     row = tmp_path / "row.png"
-    plots.error_heatmap(np.array([1e-9, 2e-3, 0.0, 5e-12]), row, "db", column_label="bias entry")
+    heatmaps.error_heatmap(np.array([1e-9, 2e-3, 0.0, 5e-12]), row, "db", column_label="bias entry")
     _assert_png(row)
 
 
 def test_error_heatmap_rejects_bad_errors(tmp_path):
     with pytest.raises(ValueError, match="4 \\* gate_size"):
-        plots.error_heatmap(np.zeros((3, 10)), tmp_path / "x.png", "t", gate_size=3)
+        heatmaps.error_heatmap(np.zeros((3, 10)), tmp_path / "x.png", "t", gate_size=3)
     with pytest.raises(ValueError, match="absolute"):
-        plots.error_heatmap(-np.ones((3, 4)), tmp_path / "x.png", "t")
+        heatmaps.error_heatmap(-np.ones((3, 4)), tmp_path / "x.png", "t")
     with pytest.raises(ValueError, match="1-D or 2-D"):
-        plots.error_heatmap(np.zeros((2, 3, 4)), tmp_path / "x.png", "t")
+        heatmaps.error_heatmap(np.zeros((2, 3, 4)), tmp_path / "x.png", "t")
 
 
 def test_training_plot_writes_a_png(tmp_path):
@@ -111,8 +112,8 @@ def test_gradient_flow_command_without_matplotlib_says_how_to_install(without_ma
 
 
 def test_error_heatmap_without_matplotlib_raises_plot_unavailable(without_matplotlib, tmp_path):
-    with pytest.raises(plots.PlotUnavailable, match=r"pip install 'rnn-autograd\[plot\]'") as error:
-        plots.error_heatmap(np.ones((2, 3)), tmp_path / "x.png", "t")
+    with pytest.raises(heatmaps.PlotUnavailable, match=r"pip install 'rnn-autograd\[plot\]'") as error:
+        heatmaps.error_heatmap(np.ones((2, 3)), tmp_path / "x.png", "t")
     assert isinstance(error.value, ImportError)
     assert not (tmp_path / "x.png").exists()
 

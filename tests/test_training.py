@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from rnn_autograd import train as charlm
+from rnn_autograd.demos import charlm
 
 # The manual and autograd gradients agree to float64 round-off (about 1e-15 relative); a few
 # Adam steps feed that back into the weights without amplifying it much. 1e-10 is far above

@@ -20,7 +20,7 @@ from rnn_autograd.gradcheck.check import CaseRunner
 from rnn_autograd.gradcheck.compare import Problem, tolerance_for
 from rnn_autograd.gradcheck.loading import load_implementation
 from rnn_autograd.gradcheck.localise import evidence, locate, numeric_problems
-from rnn_autograd.registry import SEED_FUNCTIONS, layer_of
+from rnn_autograd.gradcheck.layers import SEED_FUNCTIONS, layer_of
 
 DEFAULT_TIME_LIMIT = 20.0  # seconds per function: generous for tiny shapes, catches a hang
 SHRINK_SECONDS = 3.0       # time spent looking for a smaller failing case

@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rnn_autograd.cases import DISTINCT_SIZES, SIZE_LETTERS, UNIT_SIZES, draw_sizes, has_extreme_case
+from layer_contracts import dims
+
+from rnn_autograd.gradcheck.inputs import DISTINCT_SIZES, SIZE_LETTERS, UNIT_SIZES, draw_sizes, has_extreme_case
 
 DEFAULT_CASES = 50  # per function: the fixed cases below plus random ones; all 14 take about 1.5 s
 
@@ -21,7 +23,7 @@ class Case:
 
     def letters(self, layer):
         """The size letters the layer actually uses, in legend order."""
-        used = {dim.lstrip("0123456789") for arg in layer.args for dim in arg.letters}
+        used = {letter for arg in layer.args for letter in dims.letters(arg.dims)}
         return [letter for letter in SIZE_LETTERS if letter in used]
 
     def shape_text(self, layer):

@@ -11,7 +11,7 @@ import autograd
 import autograd.numpy as anp
 import numpy as np
 
-from rnn_autograd.cases import make_inputs, make_upstream
+from rnn_autograd.gradcheck.inputs import make_inputs, make_upstream
 from rnn_autograd.gradcheck.calling import TimeLimitExceeded, call
 from rnn_autograd.gradcheck.compare import Problem, compare, tolerance_for
 

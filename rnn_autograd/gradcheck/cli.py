@@ -16,7 +16,7 @@ from rnn_autograd.gradcheck.api import DEFAULT_TIME_LIMIT, check_implementation
 from rnn_autograd.gradcheck.cases import DEFAULT_CASES
 from rnn_autograd.gradcheck.loading import LoadError
 from rnn_autograd.gradcheck.report import HEADER, render_failure, render_notes, render_row, render_summary
-from rnn_autograd.registry import SEED_FUNCTIONS
+from rnn_autograd.gradcheck.layers import SEED_FUNCTIONS
 
 
 class _Parser(argparse.ArgumentParser):
@@ -111,7 +111,7 @@ def _main(argv):
     progress = _Progress(sys.stderr)
 
     if args.plot:
-        from rnn_autograd.plots import INSTALL_HINT
+        from rnn_autograd.gradcheck.heatmaps import INSTALL_HINT
         try:
             import matplotlib  # noqa: F401  fail before the check, not after it
         except ImportError:

@@ -8,7 +8,33 @@ import os
 
 import numpy as np
 
-from rnn_autograd.plots import error_heatmap
+from layer_contracts.dims import names
+
+
+INSTALL_HINT = "pip install 'rnn-autograd[plot]'"
+
+
+class PlotUnavailable(ImportError):
+    """matplotlib is not installed; the message says how to install the optional extra."""
+
+
+def _figure_class():
+    """Return matplotlib's Figure class, or raise PlotUnavailable with the install hint."""
+    try:
+        import matplotlib  # noqa: F401  (the package first: a missing one fails here)
+        from matplotlib.figure import Figure
+    except ImportError as error:
+        raise PlotUnavailable(
+            f"plotting needs matplotlib, which is not installed: {INSTALL_HINT}") from error
+    return Figure
+
+
+def _make_parent_directory(path):
+    """Create the directory that will hold path, if path names one and it does not exist."""
+    directory = os.path.dirname(os.fspath(path))
+    if directory:
+        os.makedirs(directory, exist_ok=True)
+
 
 _AXIS_NAMES = {"N": "batch row n", "T": "timestep t", "D": "input unit", "H": "hidden unit",
                "4H": "gate column", "V": "word index", "M": "output unit"}
@@ -17,7 +43,7 @@ _AXIS_NAMES = {"N": "batch row n", "T": "timestep t", "D": "input unit", "H": "h
 def error_matrix(got, want, dims):
     """Reduce |got - want| to (rows, columns); return (matrix, row dim, column dim)."""
     error = np.abs(got.astype(np.float64) - want.astype(np.float64))
-    letters = dims.split(",") if dims else []
+    letters = names(dims)
     if error.ndim == 0:
         return error.reshape(1, 1), "", ""
     if error.ndim == 1:
@@ -45,3 +71,89 @@ def write_heatmaps(report, directory, out=None):
                           column_label=_AXIS_NAMES.get(column_dim, "column"))
             paths.append(path)
     return paths
+
+
+def error_heatmap(errors, path, title, gate_size=None, row_label="timestep t",
+                  column_label="hidden unit"):
+    """Draw a heatmap of absolute gradient errors on a log colour scale and write it as a PNG.
+
+    Exact zeros have no logarithm: they are drawn in light grey and named "exactly 0" in the
+    legend; NaN or infinite errors are drawn in black. With gate_size, the columns are the
+    packed LSTM gates: thin vertical lines split them into the blocks i, f, o, g, named on top.
+
+    Inputs:
+    - errors: (rows, columns) absolute errors |your gradient - reference|, e.g. (T, H) for dh
+      or (T, 4H) for gate gradients; a 1-D array (e.g. db) is drawn as a single row
+    - path: where to write the PNG (parent directories are created)
+    - title: figure title, e.g. "lstm_backward: dx, max error 3e-02"
+    - gate_size: H, if the columns are the 4H packed gates i, f, o, g; None otherwise
+    - row_label: label of the vertical axis
+    - column_label: label of the horizontal axis
+
+    Returns:
+    - path
+
+    Raises PlotUnavailable (an ImportError) if matplotlib is not installed, and ValueError if
+    errors is not 1-D or 2-D, has negative entries, or has a column count that is not
+    4 * gate_size.
+    """
+    errors = np.asarray(errors, dtype=np.float64)
+    if errors.ndim == 1:
+        errors = errors[None, :]                                    # (1, columns)
+    if errors.ndim != 2:
+        raise ValueError(f"error_heatmap: errors must be 1-D or 2-D; got shape {errors.shape}")
+    if np.any(errors < 0):
+        raise ValueError("error_heatmap: errors must be absolute values (>= 0); got negatives")
+    rows, columns = errors.shape
+    if gate_size is not None and columns != 4 * gate_size:
+        raise ValueError(f"error_heatmap: errors has {columns} columns; expected "
+                         f"4 * gate_size = {4 * gate_size} (the gates i, f, o, g)")
+    Figure = _figure_class()
+    from matplotlib.colors import ListedColormap, LogNorm
+    from matplotlib.patches import Patch
+
+    finite = np.isfinite(errors)
+    positive = finite & (errors > 0)
+    if positive.any():
+        smallest, largest = errors[positive].min(), errors[positive].max()
+    else:
+        smallest, largest = 1e-16, 1e-16                # nothing to scale: an all-zero map
+    if largest <= smallest:
+        smallest, largest = smallest / 10, largest * 10  # LogNorm needs vmin < vmax
+
+    width = min(14.0, max(6.0, 0.25 * columns + 2.5))
+    height = min(10.0, max(3.0, 0.3 * rows + 2.0))
+    figure = Figure(figsize=(width, height), layout="constrained")
+    axes = figure.add_subplot()
+    image = axes.imshow(np.ma.masked_where(~positive, errors), norm=LogNorm(smallest, largest),
+                        cmap="viridis", aspect="auto", interpolation="nearest")
+    zero_cells = np.ma.masked_where(~(finite & (errors == 0)), np.ones_like(errors))
+    bad_cells = np.ma.masked_where(finite, np.ones_like(errors))
+    axes.imshow(zero_cells, cmap=ListedColormap(["lightgrey"]), aspect="auto",
+                interpolation="nearest")
+    axes.imshow(bad_cells, cmap=ListedColormap(["black"]), aspect="auto", interpolation="nearest")
+    figure.colorbar(image, ax=axes, label="absolute error (log scale)")
+
+    legend = []
+    if (finite & (errors == 0)).any():
+        legend.append(Patch(facecolor="lightgrey", edgecolor="grey", label="exactly 0"))
+    if (~finite).any():
+        legend.append(Patch(facecolor="black", label="NaN or infinite"))
+    if legend:
+        axes.legend(handles=legend, loc="upper left", bbox_to_anchor=(0, -0.12),
+                    ncol=len(legend), fontsize="small", frameon=False)
+
+    if gate_size is not None:
+        for block in range(1, 4):
+            axes.axvline(block * gate_size - 0.5, color="white", linewidth=1.5)
+        gate_axis = axes.secondary_xaxis("top")
+        gate_axis.set_xticks([(block + 0.5) * gate_size - 0.5 for block in range(4)])
+        gate_axis.set_xticklabels(["i (input)", "f (forget)", "o (output)", "g (candidate)"])
+        gate_axis.tick_params(length=0)
+    axes.set_xlabel(column_label + (f" (H = {gate_size} columns per gate)"
+                                    if gate_size is not None else ""))
+    axes.set_ylabel(row_label)
+    axes.set_title(title)
+    _make_parent_directory(path)
+    figure.savefig(path, dpi=100)
+    return path

@@ -15,9 +15,10 @@ import autograd.numpy as anp
 import numpy as np
 from autograd.tracer import getval
 
+from layer_contracts.dims import axis_of, gate_axis
 from rnn_autograd.gradcheck.check import as_tuple, read_only_copy
 from rnn_autograd.gradcheck.compare import compare, tolerance_for
-from rnn_autograd.registry import GATES, layer_named
+from rnn_autograd.gradcheck.layers import GATES, layer_named
 
 # Central differences in float64 with a step of 1e-6 on values of order 1: truncation error
 # about 1e-12, rounding error about 1e-16 / 1e-6 = 1e-10 times the scale of the loss. 1e-6 leaves
@@ -27,18 +28,9 @@ FINITE_DIFFERENCE_TOLERANCE = 1e-6
 FINITE_DIFFERENCE_DIRECTIONS = 3
 
 
-def _axis(dims, letter):
-    letters = [dim.lstrip("0123456789") for dim in dims.split(",")] if dims else []
-    return letters.index(letter) if letter in letters else None
-
-
-def _gate_axis(dims):
-    return dims.split(",").index("4H") if dims and "4H" in dims.split(",") else None
-
-
 def gate_blocks(got, want, dims, tolerance):
     """The gates (i, f, o, g) whose block of a 4H-axis array is wrong."""
-    axis = _gate_axis(dims)
+    axis = gate_axis(dims)
     if axis is None or np.shape(got) != np.shape(want):
         return []
     blocks_got = np.split(np.asarray(got, dtype=np.float64), 4, axis=axis)
@@ -50,7 +42,7 @@ def gate_blocks(got, want, dims, tolerance):
 
 def timestep_errors(got, want, dims, tolerance):
     """Timesteps t at which got[..., t, ...] is wrong, for an array with a T axis."""
-    axis = _axis(dims, "T")
+    axis = axis_of(dims, "T")
     if axis is None or np.shape(got) != np.shape(want):
         return []
     scale = max(1.0, float(np.max(np.abs(want))))
@@ -121,7 +113,7 @@ def describe_side(arg_name, got_error, want_error):
 
 def only_at(array, dims, t):
     """A copy of an upstream gradient that keeps timestep t only (zero elsewhere)."""
-    axis = _axis(dims, "T")
+    axis = axis_of(dims, "T")
     kept = np.zeros_like(array)
     index = [slice(None)] * array.ndim
     index[axis] = t
@@ -136,7 +128,7 @@ def probe_timesteps(runner, layer, case, context):
     """
     T = case.sizes.get("T", 1)
     upstream_dims = dict(zip(layer.upstream_names, layer.output_dims))
-    if T < 2 or not any(_axis(dims, "T") is not None for dims in upstream_dims.values()):
+    if T < 2 or not any(axis_of(dims, "T") is not None for dims in upstream_dims.values()):
         return None
     tolerance = tolerance_for(case.dtype)
     for s in range(T):
@@ -211,7 +203,7 @@ def _explain_timestep(layer, s, wrong, tolerance):
             return (head + f": {name} is right at t={s} but wrong at t={', '.join(map(str, steps))}: "
                     f"the gradient carried back from step {s} to earlier steps is wrong "
                     "(dprev_h / dprev_c not added, or not passed on)")
-    carried = [name for name in wrong if _axis(_arg_dims(layer, name), "T") is None]
+    carried = [name for name in wrong if axis_of(_arg_dims(layer, name), "T") is None]
     return (head + f": only {', '.join(carried)} wrong, so each step's gradient is right but the "
             "contributions of the timesteps are not summed (e.g. dW = ... instead of dW += ...)")
 

@@ -22,8 +22,8 @@ from pathlib import Path
 import numpy as np
 
 import manual
-from rnn_autograd.cases import DISTINCT_SIZES, UNIT_SIZES, draw_sizes, make_inputs, make_upstream
-from rnn_autograd.registry import LAYERS, SEED_FUNCTIONS
+from rnn_autograd.gradcheck.inputs import DISTINCT_SIZES, UNIT_SIZES, draw_sizes, make_inputs, make_upstream
+from rnn_autograd.gradcheck.layers import LAYERS, SEED_FUNCTIONS
 
 HERE = Path(__file__).resolve().parent
 # float64: correct code agrees with manual to ~1e-15 relative; a float32 cast shows at ~1e-7.

@@ -6,7 +6,7 @@ Run it (one command on a fresh install; --plot needs pip install 'rnn-autograd[p
     rnn-train-charlm --cell rnn --steps 500 --seed 1   # a vanilla RNN instead
     rnn-train-charlm --grad autograd                   # gradients from rnn_autograd instead
     rnn-train-charlm --compare --plot loss.png         # both, and a picture of both curves
-    python -m rnn_autograd.train --help
+    python -m rnn_autograd.demos.charlm --help
 
 The model is the seed's layers composed, nothing else:
 
@@ -98,7 +98,7 @@ class TrainingResult(NamedTuple):
 
 def load_text():
     """Return the shipped training text (installed with the package as data/sonnets.txt)."""
-    return resources.files("rnn_autograd").joinpath("data", TEXT_FILE).read_text(encoding="utf-8")
+    return resources.files("rnn_autograd.demos").joinpath("data", TEXT_FILE).read_text(encoding="utf-8")
 
 
 def make_vocabulary(text):
@@ -334,9 +334,9 @@ def plot_loss_curves(curves, path, title):
     - path: PNG to write
     - title: figure title
 
-    Raises rnn_autograd.plots.PlotUnavailable if matplotlib is not installed.
+    Raises rnn_autograd.demos.gradient_flow.PlotUnavailable if matplotlib is not installed.
     """
-    from rnn_autograd.plots import _figure_class, _make_parent_directory
+    from rnn_autograd.demos.gradient_flow import _figure_class, _make_parent_directory
     Figure = _figure_class()
     figure = Figure(figsize=(8, 4.5), layout="constrained")
     axes = figure.add_subplot()
@@ -395,7 +395,7 @@ def main(argv=None):
     if arguments.steps < 1 or arguments.hidden < 1 or arguments.sample_length < 0:
         parser.error("--steps and --hidden must be positive, --sample-length not negative")
     if arguments.plot:
-        from rnn_autograd.plots import PlotUnavailable, _figure_class
+        from rnn_autograd.demos.gradient_flow import PlotUnavailable, _figure_class
         try:
             _figure_class()  # fail before training, not after it
         except PlotUnavailable as error:

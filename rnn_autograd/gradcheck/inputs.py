@@ -9,7 +9,9 @@
 """
 import numpy as np
 
-SIZE_LETTERS = ("N", "T", "D", "H", "V", "M")
+from layer_contracts.dims import LETTERS as SIZE_LETTERS
+from layer_contracts.dims import shape_of
+
 
 # Pairwise-distinct sizes: with D == H a Wx / Wh mix-up would pass every shape check.
 DISTINCT_SIZES = dict(N=3, T=4, D=5, H=6, V=7, M=8)
@@ -26,15 +28,6 @@ def draw_sizes(rng, largest=6):
         sizes["N"] += 1
     sizes["V"] = max(sizes["V"], 2)
     return sizes
-
-
-def shape_of(dims, sizes):
-    """(N, T, 4H) for dims "N,T,4H" and the given sizes; () for ""."""
-    shape = []
-    for dim in filter(None, dims.split(",")):
-        factor = dim.rstrip("NTDHVM")
-        shape.append((int(factor) if factor else 1) * sizes[dim[len(factor):]])
-    return tuple(shape)
 
 
 def _indices(shape, upper, rng):

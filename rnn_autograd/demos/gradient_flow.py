@@ -4,7 +4,7 @@ Run the gradient-flow picture (needs the optional extra: pip install 'rnn-autogr
 
     rnn-gradient-flow --out gradient_flow.png
     rnn-gradient-flow --T 100 --N 4 --D 10 --H 32 --seed 1 --out long.png
-    python -m rnn_autograd.plots --out gradient_flow.png
+    python -m rnn_autograd.demos.gradient_flow --out gradient_flow.png
 
 It runs a vanilla RNN and an LSTM on the same random input sequence, with a loss on the last
 hidden state only, L = sum(h_{T-1} * G) for a fixed random G (N, H), so the upstream gradient is
@@ -20,11 +20,8 @@ manual.rnn_backward / lstm_backward reach the same dL/dh0) before it draws anyth
 the largest relative difference. The weights are drawn at the scales in the constants below,
 chosen so that the vanilla RNN's gradient visibly vanishes while the LSTM's does not.
 
-For the checker, `error_heatmap` draws a 2-D array of absolute gradient errors (timestep x
-hidden unit, or the 4H gate columns split into the blocks i, f, o, g).
-
-matplotlib is optional. Without it, `error_heatmap` raises `PlotUnavailable` (an ImportError)
-whose message says how to install it, and the command prints that one line and exits with 2.
+matplotlib is optional. Without it, drawing raises `PlotUnavailable` (an ImportError) whose
+message says how to install it, and the command prints that one line and exits with 2.
 The figures are drawn with matplotlib's object-oriented API and its Agg canvas (no pyplot, no
 display, no change to a global backend).
 """
@@ -305,96 +302,6 @@ def plot_gradient_flow(results, path, title):
     axes.set_title(title)
     axes.grid(True, which="major", alpha=0.3)
     axes.legend(loc="lower right", fontsize="small")
-    _make_parent_directory(path)
-    figure.savefig(path, dpi=100)
-    return path
-
-
-# ----------------------------------------------------------------------------------------------
-# Error heatmap
-# ----------------------------------------------------------------------------------------------
-
-def error_heatmap(errors, path, title, gate_size=None, row_label="timestep t",
-                  column_label="hidden unit"):
-    """Draw a heatmap of absolute gradient errors on a log colour scale and write it as a PNG.
-
-    Exact zeros have no logarithm: they are drawn in light grey and named "exactly 0" in the
-    legend; NaN or infinite errors are drawn in black. With gate_size, the columns are the
-    packed LSTM gates: thin vertical lines split them into the blocks i, f, o, g, named on top.
-
-    Inputs:
-    - errors: (rows, columns) absolute errors |your gradient - reference|, e.g. (T, H) for dh
-      or (T, 4H) for gate gradients; a 1-D array (e.g. db) is drawn as a single row
-    - path: where to write the PNG (parent directories are created)
-    - title: figure title, e.g. "lstm_backward: dx, max error 3e-02"
-    - gate_size: H, if the columns are the 4H packed gates i, f, o, g; None otherwise
-    - row_label: label of the vertical axis
-    - column_label: label of the horizontal axis
-
-    Returns:
-    - path
-
-    Raises PlotUnavailable (an ImportError) if matplotlib is not installed, and ValueError if
-    errors is not 1-D or 2-D, has negative entries, or has a column count that is not
-    4 * gate_size.
-    """
-    errors = np.asarray(errors, dtype=np.float64)
-    if errors.ndim == 1:
-        errors = errors[None, :]                                    # (1, columns)
-    if errors.ndim != 2:
-        raise ValueError(f"error_heatmap: errors must be 1-D or 2-D; got shape {errors.shape}")
-    if np.any(errors < 0):
-        raise ValueError("error_heatmap: errors must be absolute values (>= 0); got negatives")
-    rows, columns = errors.shape
-    if gate_size is not None and columns != 4 * gate_size:
-        raise ValueError(f"error_heatmap: errors has {columns} columns; expected "
-                         f"4 * gate_size = {4 * gate_size} (the gates i, f, o, g)")
-    Figure = _figure_class()
-    from matplotlib.colors import ListedColormap, LogNorm
-    from matplotlib.patches import Patch
-
-    finite = np.isfinite(errors)
-    positive = finite & (errors > 0)
-    if positive.any():
-        smallest, largest = errors[positive].min(), errors[positive].max()
-    else:
-        smallest, largest = 1e-16, 1e-16                # nothing to scale: an all-zero map
-    if largest <= smallest:
-        smallest, largest = smallest / 10, largest * 10  # LogNorm needs vmin < vmax
-
-    width = min(14.0, max(6.0, 0.25 * columns + 2.5))
-    height = min(10.0, max(3.0, 0.3 * rows + 2.0))
-    figure = Figure(figsize=(width, height), layout="constrained")
-    axes = figure.add_subplot()
-    image = axes.imshow(np.ma.masked_where(~positive, errors), norm=LogNorm(smallest, largest),
-                        cmap="viridis", aspect="auto", interpolation="nearest")
-    zero_cells = np.ma.masked_where(~(finite & (errors == 0)), np.ones_like(errors))
-    bad_cells = np.ma.masked_where(finite, np.ones_like(errors))
-    axes.imshow(zero_cells, cmap=ListedColormap(["lightgrey"]), aspect="auto",
-                interpolation="nearest")
-    axes.imshow(bad_cells, cmap=ListedColormap(["black"]), aspect="auto", interpolation="nearest")
-    figure.colorbar(image, ax=axes, label="absolute error (log scale)")
-
-    legend = []
-    if (finite & (errors == 0)).any():
-        legend.append(Patch(facecolor="lightgrey", edgecolor="grey", label="exactly 0"))
-    if (~finite).any():
-        legend.append(Patch(facecolor="black", label="NaN or infinite"))
-    if legend:
-        axes.legend(handles=legend, loc="upper left", bbox_to_anchor=(0, -0.12),
-                    ncol=len(legend), fontsize="small", frameon=False)
-
-    if gate_size is not None:
-        for block in range(1, 4):
-            axes.axvline(block * gate_size - 0.5, color="white", linewidth=1.5)
-        gate_axis = axes.secondary_xaxis("top")
-        gate_axis.set_xticks([(block + 0.5) * gate_size - 0.5 for block in range(4)])
-        gate_axis.set_xticklabels(["i (input)", "f (forget)", "o (output)", "g (candidate)"])
-        gate_axis.tick_params(length=0)
-    axes.set_xlabel(column_label + (f" (H = {gate_size} columns per gate)"
-                                    if gate_size is not None else ""))
-    axes.set_ylabel(row_label)
-    axes.set_title(title)
     _make_parent_directory(path)
     figure.savefig(path, dpi=100)
     return path

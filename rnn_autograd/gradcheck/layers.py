@@ -32,10 +32,6 @@ class Arg:
     extreme: float = 0.0  # magnitude of the values in an extreme-input case (0: no such case)
 
     @property
-    def letters(self):
-        return tuple(self.dims.split(","))
-
-    @property
     def differentiable(self):
         return self.kind in ("data", "weight", "bias")
 
