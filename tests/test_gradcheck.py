@@ -148,10 +148,22 @@ def test_assert_helper_raises_with_the_diagnosis(tmp_path):
     assert assert_implementation_correct("manual", only=["sigmoid"]).ok
 
 
-def test_load_error_for_python_2_syntax(tmp_path):
+def test_python_2_file_is_checked_through_its_translation(tmp_path):
     path = tmp_path / "old.py"
-    path.write_text("import numpy as np\n\nprint 'dx_flat: ', 3\n")
-    with pytest.raises(LoadError, match=r"old\.py:3.*Python 2"):
+    path.write_text("import numpy as np\n\nprint 'loading', 3\n\n"
+                    "def sigmoid(x):\n    for i in xrange(1):\n        pass\n"
+                    "    return 1 / (1 + np.exp(-x))\n")
+    report = check_implementation(path, only=["sigmoid"])
+    assert report.notes == [f"{path} is Python 2 code: checked its Python 3 translation by fissix "
+                            "(print statement (line 3), xrange (line 6)); the file itself is unchanged"]
+    assert path.read_text().startswith("import numpy as np\n\nprint 'loading'")  # untouched
+    assert report.results["sigmoid"].status == "pass"  # 1 / (1 + exp(1000)) = 1 / inf = 0: right
+
+
+def test_load_error_for_a_file_python_2_cannot_read_either(tmp_path):
+    path = tmp_path / "broken.py"
+    path.write_text("import numpy as np\n\nprint 'x' +\n")
+    with pytest.raises(LoadError, match=r"broken\.py:3.*Python 2"):
         check_implementation(path)
 
 
@@ -176,8 +188,8 @@ def test_carry_bug_is_located_in_time_not_in_the_step(tmp_path):
     result = check_implementation(path, only=["rnn_backward"]).results["rnn_backward"]
     assert result.status == "fail"
     assert result.timestep == 1
-    assert "carried back" in result.diagnosis
-    assert "the gradient through h (dprev_h) is not carried" in result.diagnosis
+    assert "the gradient at t=1 is right, but what it carries back to t=0 is wrong" in result.diagnosis
+    assert "dprev_h is not passed back from one step to the one before" in result.diagnosis
 
 
 def test_dropped_cell_state_carry_is_told_apart_from_a_dropped_hidden_state_carry():
@@ -186,8 +198,8 @@ def test_dropped_cell_state_carry_is_told_apart_from_a_dropped_hidden_state_carr
     result = check_implementation(impls / "bug_lstm_backward_no_cell_carry.py",
                                   only=["lstm_forward", "lstm_backward"]).results["lstm_backward"]
     assert result.timestep == 1
-    assert "the gradient through c (dprev_c) is not carried" in result.diagnosis
-    assert "through h (dprev_h)" not in result.diagnosis
+    assert "dprev_c is not passed back from one step to the one before" in result.diagnosis
+    assert "dprev_h is not passed back" not in result.diagnosis
 
 
 def test_missing_sum_over_time_is_told_apart_from_a_carry_bug(tmp_path):

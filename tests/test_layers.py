@@ -21,7 +21,8 @@ import rnn_autograd
 from layer_testing import (CASES, FORWARD_FUNCTIONS, GRADIENT_FUNCTIONS, NUMPY_SEEDS, assert_close,
                            layer_named, manual_gradients, manual_outputs, parametrise_cases,
                            random_case, reference_gradients, reference_outputs, sizes_strategy)
-from rnn_autograd.gradcheck.inputs import DISTINCT_SIZES, UNIT_SIZES, has_extreme_case, make_inputs
+from rnn_autograd.gradcheck.inputs import (DISTINCT_SIZES, UNIT_SIZES, extreme_regimes, has_extreme_case,
+                                           make_inputs)
 from rnn_autograd.gradcheck.layers import LAYERS
 
 # float64, same math in both trees: only the order of roundings differs (sums over N and T,
@@ -114,14 +115,20 @@ def _no_warnings(call, *args):
             return call(*args)
 
 
+EXTREME_CASES = [(layer, regime) for layer in EXTREME_LAYERS for regime in extreme_regimes(layer)]
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("sizes", [DISTINCT_SIZES, UNIT_SIZES], ids=["distinct", "unit"])
-@pytest.mark.parametrize("layer", EXTREME_LAYERS, ids=[layer.name for layer in EXTREME_LAYERS])
-def test_extreme_inputs_give_finite_values_and_gradients(layer, sizes, dtype):
+@pytest.mark.parametrize("layer, regime", EXTREME_CASES,
+                         ids=[f"{layer.name}-{regime}" for layer, regime in EXTREME_CASES])
+def test_extreme_inputs_give_finite_values_and_gradients(layer, regime, sizes, dtype):
+    """Both trees survive every regime of extreme inputs, the far-apart softmax scores included
+    (the twins are log-sum-exp stable; the course's own loss is not, which is a warning)."""
     rng = np.random.default_rng(5)
-    inputs = make_inputs(layer, sizes, rng, dtype, extreme=True)
+    inputs = make_inputs(layer, sizes, rng, dtype, extreme=regime)
     upstream = random_case(layer, sizes, 5, dtype)[1]
-    assert max(np.max(np.abs(inputs[arg.name])) for arg in layer.args if arg.extreme) >= 800
+    assert max(np.max(np.abs(inputs[arg.name])) for arg in layer.args if arg.extremes) >= 700
     results = {
         "manual outputs": _no_warnings(manual_outputs, layer, inputs),
         "autograd outputs": _no_warnings(reference_outputs, layer, inputs),

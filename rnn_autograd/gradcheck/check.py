@@ -1,36 +1,56 @@
-"""Run one case of one seed function of an implementation against the autograd reference.
+"""Run one case of one assignment function of an implementation against the autograd reference.
 
-The reference is always evaluated in float64 on the very values the implementation got (a
-float32 case is upcast), so it is the best answer available for those inputs. Every array the
-implementation receives is a read-only copy: an in-place write into an argument, an upstream
-gradient or a cache raises inside the implementation, and is reported as a mutation.
+Every array the implementation receives is a read-only copy: an in-place write into an
+argument, an upstream gradient or a cache raises inside the implementation, and is reported
+with its file:line as a warning. The call is then made again with writable copies, so that
+the math of a function that writes into its inputs is still checked.
 """
 from dataclasses import dataclass, field
 
-import autograd
-import autograd.numpy as anp
 import numpy as np
 
-from rnn_autograd.gradcheck.inputs import make_inputs, make_upstream
 from rnn_autograd.gradcheck.calling import TimeLimitExceeded, call
-from rnn_autograd.gradcheck.compare import Problem, compare, tolerance_for
+from rnn_autograd.gradcheck.hints import hint_for
+from rnn_autograd.gradcheck.compare import WARNING, Problem, compare, failures, tolerance_for
+from rnn_autograd.gradcheck.inputs import extreme_regime, make_inputs, make_upstream
+from rnn_autograd.gradcheck.reference import Reference, as_tuple
+
+
+@dataclass
+class Evidence:
+    """What the localiser needs to look closer at one checked case."""
+    inputs: dict                 # name -> the array the implementation was given
+    reference: Reference
+    names: tuple                 # the returned arrays that were compared, in order
+    got: tuple                   # what the implementation returned for them
+    wants: dict                  # name -> the reference's answer
+    upstream: dict | None = None  # a backward's upstream gradients (None for a forward)
+    cache: object = None          # the cache the backward was given
+
+    @property
+    def is_backward(self):
+        return self.upstream is not None
+
+    def pairs(self):
+        """{returned name: (got, want)}."""
+        return {name: (got, self.wants[name]) for name, got in zip(self.names, self.got)}
 
 
 @dataclass
 class CaseResult:
-    status: str                     # pass | fail | error | not_implemented
+    status: str                     # pass | warn | fail | error | not_implemented
     error: float = 0.0              # worst normwise error over the compared arrays
     problems: list = field(default_factory=list)
     message: str = ""               # for error / not_implemented
     location: str | None = None     # impl file:line of a raised error
     error_type: str | None = None
     notes: list = field(default_factory=list)
-    context: dict = field(default_factory=dict)  # what the localiser needs to look closer
+    evidence: Evidence | None = None
 
-
-def as_tuple(value):
-    """A returned tuple (or list) as a tuple; any single value as a 1-tuple."""
-    return tuple(value) if isinstance(value, (tuple, list)) else (value,)
+    def settle(self):
+        """Set the status from the problems: any failure fails, warnings alone warn."""
+        self.status = "fail" if failures(self.problems) else "warn" if self.problems else "pass"
+        return self
 
 
 def read_only_copy(array):
@@ -39,14 +59,13 @@ def read_only_copy(array):
     return copy
 
 
-def freeze(structure):
-    """Make every numpy array inside a cache read-only; return a snapshot for later comparison."""
+def take_snapshot(structure):
+    """[(path, array, copy of it)] of every numpy array inside a cache, for later comparison."""
     snapshot = []
 
     def walk(item, path):
         if isinstance(item, np.ndarray):
             snapshot.append((path, item, item.copy()))
-            item.setflags(write=False)
         elif isinstance(item, dict):
             for key, value in item.items():
                 walk(value, f"{path}[{key!r}]")
@@ -55,6 +74,14 @@ def freeze(structure):
                 walk(value, f"{path}[{position}]")
 
     walk(structure, "cache")
+    return snapshot
+
+
+def freeze(structure):
+    """Make every numpy array inside a cache read-only; return a snapshot for later comparison."""
+    snapshot = take_snapshot(structure)
+    for _, array, _ in snapshot:
+        array.setflags(write=False)
     return snapshot
 
 
@@ -70,6 +97,11 @@ def is_not_implemented(value):
                              and all(item is None for item in value))
 
 
+def _writes_read_only(outcome):
+    """Did the call fail because it wrote into a read-only array it was given?"""
+    return isinstance(outcome.error, ValueError) and "read-only" in str(outcome.error)
+
+
 def exact_zero_problem(layer, inputs, name, got):
     """Masked positions must get a gradient of exactly 0, not merely a small one."""
     mask_args = [arg for arg in layer.args if arg.kind == "mask"]
@@ -81,36 +113,6 @@ def exact_zero_problem(layer, inputs, name, got):
         return (f"{name} is not exactly zero at masked positions (largest {largest:.2e}): "
                 "multiply by the mask instead of leaving round-off")
     return None
-
-
-class Reference:
-    """Float64 reference values and vector-Jacobian products for one layer and one case."""
-
-    def __init__(self, layer, inputs, upstream):
-        self.layer = layer
-        self.inputs = {name: (value.astype(np.float64) if value.dtype.kind == "f" else value)
-                       for name, value in inputs.items()}
-        self.upstream = {name: np.asarray(value, dtype=np.float64) for name, value in upstream.items()}
-
-    def outputs(self):
-        return tuple(np.asarray(out) for out in as_tuple(self.layer.reference(*self.inputs.values())))
-
-    def scalar(self, inputs, upstream, numpy=anp):
-        """L = sum over outputs of <output, upstream gradient>: its gradient is the VJP."""
-        outputs = as_tuple(self.layer.reference(*inputs.values()))
-        return sum(numpy.sum(out * up) for out, up in zip(outputs, upstream.values()))
-
-    def gradients(self, upstream=None):
-        """VJP of every differentiable argument, as a dict 'dx' -> array, from one trace."""
-        upstream = self.upstream if upstream is None else upstream
-        names = self.layer.wrt
-
-        def loss(values):
-            inputs = dict(self.inputs, **dict(zip(names, values)))
-            return self.scalar(inputs, upstream)
-
-        grads = autograd.grad(loss)(tuple(self.inputs[name] for name in names))
-        return {"d" + name: np.asarray(grad) for name, grad in zip(names, grads)}
 
 
 def make_case_data(layer, case):
@@ -125,11 +127,20 @@ def make_case_data(layer, case):
     return inputs, upstream
 
 
+def _mutation(name, outcome, what, changed_names=()):
+    """The warning for a function that writes into `what` (arguments, upstream, cache)."""
+    where = f" at {outcome.location}" if outcome.location else ""
+    which = f" ({', '.join(changed_names)})" if changed_names else ""
+    return Problem("mutation", None, f"{name} writes into {what}{which}{where}: callers (the course's "
+                   "gradient checks among them) reuse those arrays; compute into a new array instead",
+                   pattern="mutation", severity=WARNING, location=outcome.location)
+
+
 class CaseRunner:
     """Checks the functions of one implementation, one case at a time."""
 
     def __init__(self, functions, time_limit=None, home=None):
-        self.functions = functions      # seed name -> callable of the implementation
+        self.functions = functions      # assignment name -> callable of the implementation
         self.time_limit = time_limit    # seconds per call, or None
         self.home = home                # the impl's file or folder, to locate its errors
 
@@ -137,18 +148,13 @@ class CaseRunner:
         return call(self.functions[name], args, time_limit=self.time_limit, home=self.home)
 
     # -- outcomes that end a case early -------------------------------------------------------
-    def _raised(self, name, outcome, role=""):
-        error = outcome.error
-        if isinstance(error, ValueError) and "read-only" in str(error):
-            where = f" at {outcome.location}" if outcome.location else ""
-            return CaseResult("fail", problems=[Problem(
-                "mutation", None, f"{name} writes into an array it was given{role}{where} "
-                "(every argument, upstream gradient and cache is handed over read-only); "
-                "compute into a new array instead", pattern="mutation")],
-                location=outcome.location)
-        verb = "" if isinstance(error, (SystemExit, TimeLimitExceeded)) else "raised "
-        return CaseResult("error", message=f"{name} {verb}{outcome.error_text}{role}",
-                          location=outcome.location, error_type=type(error).__name__)
+    def _raised(self, name, outcome, prefix=""):
+        """The error of a call that raised (or exited, or hung), with a hint where one applies."""
+        verb = "" if isinstance(outcome.error, (SystemExit, TimeLimitExceeded)) else "raised "
+        hint = hint_for(outcome.error, self.functions[name])
+        return CaseResult("error", message=f"{prefix}{name} {verb}{outcome.error_text}",
+                          location=outcome.location, error_type=type(outcome.error).__name__,
+                          notes=[hint] if hint else [])
 
     @staticmethod
     def _notes(name, outcome):
@@ -160,7 +166,8 @@ class CaseRunner:
             notes.append(f"{name} warned: {warning}")
         return notes
 
-    def _unpack(self, name, value, count, names):
+    @staticmethod
+    def _unpack(name, value, count, names):
         """Check the number of returned values; return (tuple, problem or None)."""
         values = tuple(value) if count > 1 and isinstance(value, (tuple, list)) else (value,)
         if count > 1 and len(values) != count:  # a list of the right length is as good as a tuple
@@ -169,62 +176,86 @@ class CaseRunner:
                                  f"{', '.join(names)}")
         return values, None
 
+    def _forward(self, layer, inputs):
+        """Call the forward on read-only copies; on an in-place write, again on writable copies.
+
+        Returns (outcome, mutation problem or None).
+        """
+        outcome = self.call(layer.forward, [read_only_copy(value) for value in inputs.values()])
+        if not _writes_read_only(outcome):
+            return outcome, None
+        copies = [np.array(value, copy=True) for value in inputs.values()]
+        again = self.call(layer.forward, copies)
+        written = [name for name, copy, value in zip(inputs, copies, inputs.values())
+                   if not np.array_equal(copy, value, equal_nan=True)]
+        return again, _mutation(layer.forward, outcome, "its arguments", written)
+
     # -- forward ---------------------------------------------------------------------------------
     def run_forward(self, layer, case):
-        inputs, _ = make_case_data(layer, case)
-        reference = Reference(layer, inputs, {})
+        inputs, upstream = make_case_data(layer, case)
+        # the loss's forward returns its own gradient: the reference's upstream is dloss = 1
+        reference = Reference(layer, inputs, upstream if layer.loss_gradient else {})
         names = layer.outputs + (("cache",) if layer.has_cache else ()) + (
             ("dx",) if layer.loss_gradient else ())
-        outcome = self.call(layer.forward, [read_only_copy(value) for value in inputs.values()])
+        outcome, mutation = self._forward(layer, inputs)
         notes = self._notes(layer.forward, outcome)
         if outcome.error is not None:
             result = self._raised(layer.forward, outcome)
-            result.notes = notes
+            result.notes += notes
             return result
         if is_not_implemented(outcome.value):
             return CaseResult("not_implemented", message=f"{layer.forward} returned None", notes=notes)
         values, problem = self._unpack(layer.forward, outcome.value, len(names), names)
         if problem:
             return CaseResult("fail", problems=[problem], notes=notes)
-        wants = list(reference.outputs())
+        wants = dict(zip(layer.outputs, reference.outputs()))
         if layer.loss_gradient:
-            reference.upstream = {"dloss": np.float64(1.0)}
-            wants.append(reference.gradients()["dx"])
+            wants["dx"] = reference.gradients()["dx"]
         compared = [(n, v) for n, v in zip(names, values) if n != "cache"]
         result = self._compare_all(layer, case, compared, wants, notes)
-        if layer.loss_gradient and not result.problems:
+        if layer.loss_gradient and not failures(result.problems):
             message = exact_zero_problem(layer, inputs, "dx", values[-1])
             if message:
                 result.problems.append(Problem("value", "dx", message, pattern="masked positions"))
-                result.status = "fail"
-        result.context = dict(inputs=inputs, names=[n for n, _ in compared], values=[v for _, v in compared],
-                              wants=wants, reference=reference)
-        return result
+        if mutation:
+            result.problems.append(mutation)
+        result.evidence = Evidence(inputs, reference, tuple(n for n, _ in compared),
+                                   tuple(v for _, v in compared), wants)
+        return self._in_regime(layer, case, result).settle()
 
     def _compare_all(self, layer, case, named_values, wants, notes):
         tolerance = tolerance_for(case.dtype)
         problems, worst = [], 0.0
-        for (name, value), want in zip(named_values, wants):
+        for name, value in named_values:
             if value is None:
                 problems.append(Problem("type", name, f"{name} is None (not computed yet?)"))
                 continue
-            error, problem = compare(name, value, want, case.dtype, tolerance, case.sizes)
-            if problem:
-                problems.append(problem)
-            elif error == error:
+            error, found = compare(name, value, wants[name], case.dtype, tolerance, case.sizes)
+            problems += found
+            if not failures(found) and error == error:
                 worst = max(worst, error)
-        return CaseResult("fail" if problems else "pass", worst, problems, notes=notes)
+        return CaseResult("pass", worst, problems, notes=notes)
+
+    @staticmethod
+    def _in_regime(layer, case, result):
+        """In a regime of extreme inputs where only more than the course's formula survives,
+        what fails there is a warning, with the advice of the regime."""
+        regime = extreme_regime(layer, case.extreme)
+        if regime is None or regime.severity != WARNING:
+            return result
+        for problem in failures(result.problems):
+            problem.severity = WARNING
+            problem.pattern = "unstable far outside the course's range"
+            problem.message += f". The inputs were {regime.description}; {regime.advice}"
+        return result
 
     # -- backward --------------------------------------------------------------------------------
     def run_backward(self, layer, case, second_look=True):
         inputs, upstream = make_case_data(layer, case)
-        # The forward's prints and warnings belong to the forward's own row, not to this one.
-        forward = self.call(layer.forward, [read_only_copy(value) for value in inputs.values()])
+        # The forward's prints, warnings and writes belong to the forward's own row, not to this one.
+        forward, _ = self._forward(layer, inputs)
         if forward.error is not None:
-            verb = "" if isinstance(forward.error, (SystemExit, TimeLimitExceeded)) else "raised "
-            return CaseResult("error", message=f"cannot be checked: its forward {layer.forward} {verb}"
-                              f"{forward.error_text}", location=forward.location,
-                              error_type=type(forward.error).__name__)
+            return self._raised(layer.forward, forward, prefix="cannot be checked: its forward ")
         values = as_tuple(forward.value)
         cache = values[-1] if len(values) == len(layer.outputs) + 1 else None
         upstream_copies = [read_only_copy(value) for value in upstream.values()]
@@ -233,10 +264,14 @@ class CaseRunner:
                               f"{len(layer.outputs)} output(s) and a cache")
         snapshot = freeze(cache)
         outcome = self.call(layer.backward, upstream_copies + [cache])
+        mutation = None
+        if _writes_read_only(outcome):  # note where, then check its math on writable copies
+            outcome, mutation, cache = self._backward_writable(layer, inputs, upstream, outcome)
+            snapshot = []
         notes = self._notes(layer.backward, outcome)
         if outcome.error is not None:
             result = self._raised(layer.backward, outcome)
-            result.notes = notes
+            result.notes += notes
             if is_not_implemented(forward.value) and result.status == "error":
                 result.message += f" (its forward {layer.forward} is not implemented either)"
             return result
@@ -251,21 +286,39 @@ class CaseRunner:
             return CaseResult("fail", problems=[problem], notes=notes)
         reference = Reference(layer, inputs, upstream)
         wants = reference.gradients()
-        result = self._compare_all(layer, case, list(zip(names, grads)), [wants[n] for n in names], notes)
+        result = self._compare_all(layer, case, list(zip(names, grads)), wants, notes)
         mutated = changed(snapshot)
-        if mutated:
-            result.problems.append(Problem("mutation", None, f"{layer.backward} changed its cache: "
-                                           f"{', '.join(mutated)}", pattern="mutation"))
-        if second_look and not result.problems:
+        if mutation:
+            result.problems.append(mutation)
+        elif mutated:  # the array was made writable again by the implementation
+            result.problems.append(_mutation(layer.backward, outcome, "its cache", mutated))
+        elif second_look and not failures(result.problems):
             result.problems += self._repeatability(layer, case, upstream_copies, cache, grads)
-        result.status = "fail" if result.problems else "pass"
-        result.context = dict(inputs=inputs, upstream=upstream, cache=cache, grads=grads,
-                              wants=wants, reference=reference)
-        return result
+        result.evidence = Evidence(inputs, reference, names, grads, wants, upstream=upstream, cache=cache)
+        return result.settle()
+
+    def _backward_writable(self, layer, inputs, upstream, failed):
+        """The backward again, on a fresh cache and writable upstream gradients; what it wrote into."""
+        forward = self.call(layer.forward, [np.array(value, copy=True) for value in inputs.values()])
+        cache = as_tuple(forward.value)[-1]
+        snapshot = take_snapshot(cache)
+        copies = [np.array(value, copy=True) for value in upstream.values()]
+        outcome = self.call(layer.backward, copies + [cache])
+        written = [name for name, copy, value in zip(upstream, copies, upstream.values())
+                   if not np.array_equal(copy, value, equal_nan=True)] + changed(snapshot)
+        what = "its upstream gradient" if any(name in upstream for name in written) else "its cache"
+        return outcome, _mutation(layer.backward, failed, what, written), cache
 
     def _repeatability(self, layer, case, upstream_copies, cache, grads):
         """The same cache must give the same gradients again, also after another forward."""
         again = self.call(layer.backward, upstream_copies + [cache])
+        if again.error is not None:
+            where = f" at {again.location}" if again.location else ""
+            return [Problem("nondeterministic", None, f"{layer.backward} raises on a second call with "
+                            f"the same cache: {again.error_text}{where}. A backward should only read "
+                            "its cache (cache.pop() or del empties it for the next call, e.g. the "
+                            "course's numerical gradient check)", pattern="nondeterministic",
+                            severity=WARNING, location=again.location)]
         other_inputs, _ = make_case_data(layer, type(case)(case.sizes, case.seed + 10**6, case.dtype))
         self.call(layer.forward, [read_only_copy(value) for value in other_inputs.values()])
         after = self.call(layer.backward, upstream_copies + [cache])
@@ -277,5 +330,6 @@ class CaseRunner:
             if not same:
                 return [Problem("nondeterministic", None, f"{layer.backward} answers differently on "
                                 f"{label} with the same cache (state kept between calls, or a cache "
-                                "changed in place)", pattern="nondeterministic")]
+                                "changed in place)", pattern="nondeterministic", severity=WARNING,
+                                location=outcome.location)]
         return []

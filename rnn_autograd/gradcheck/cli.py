@@ -1,22 +1,26 @@
-"""`rnn-gradcheck`: check an implementation of the seed's 14 functions against autograd.
+"""`rnn-gradcheck`: check an implementation of the assignment's 14 functions against autograd.
 
     rnn-gradcheck                                  # the bundled `manual` package
     rnn-gradcheck --impl my_rnn_layers.py          # your own file
     rnn-gradcheck --impl my_rnn_layers.py --only lstm_step_backward --json report.json
 
-Exit status: 0 every checked function passes; 1 any fails, raises or is not implemented;
-2 the check cannot run at all (the file cannot be imported, bad arguments).
+Exit status: 0 every checked function passes or only warns; 1 any fails, raises or is not
+implemented (or warns, with --strict); 2 the check cannot run at all (the file cannot be
+imported, bad arguments, an output that cannot be written).
 """
 import argparse
 import json
+import math
 import os
 import sys
 
 from rnn_autograd.gradcheck.api import DEFAULT_TIME_LIMIT, check_implementation
 from rnn_autograd.gradcheck.cases import DEFAULT_CASES
 from rnn_autograd.gradcheck.loading import LoadError
-from rnn_autograd.gradcheck.report import HEADER, render_failure, render_notes, render_row, render_summary
-from rnn_autograd.gradcheck.layers import SEED_FUNCTIONS
+import rnn_autograd
+from rnn_autograd.gradcheck.layers import ALL_FUNCTIONS, SEED_FUNCTIONS
+from rnn_autograd.gradcheck.report import (HEADER, has_details, junit_xml, render_failure, render_notes,
+                                           render_row, render_summary)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -27,14 +31,24 @@ class _Parser(argparse.ArgumentParser):
 def build_parser():
     parser = _Parser(
         prog="rnn-gradcheck",
-        description="Check forward values and hand-written gradients of the seed's RNN/LSTM layer "
-                    "functions against HIPS autograd, and say where a wrong gradient goes wrong.",
-        epilog="seed functions: " + ", ".join(SEED_FUNCTIONS))
+        description="Check forward values and hand-written gradients of the assignment's RNN/LSTM "
+                    "layer functions (rnn_layers.py) against HIPS autograd, and say where a wrong "
+                    "gradient goes wrong.",
+        epilog="the assignment's functions: " + ", ".join(SEED_FUNCTIONS)
+               + " (and affine_forward, affine_backward where the file has them)")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {rnn_autograd.__version__}")
     parser.add_argument("--impl", default="manual", metavar="FILE_OR_MODULE",
-                        help="a .py file or an importable module defining some or all of the 14 seed "
+                        help="a .py file or an importable module defining some or all of the 14 "
                              "functions (default: the bundled manual package)")
     parser.add_argument("--only", metavar="NAME[,NAME...]",
-                        help="check only these seed functions (comma separated)")
+                        help="check only these functions (comma separated); a named function the "
+                             "file does not define fails")
+    parser.add_argument("--strict", action="store_true",
+                        help="warnings fail too (float32 results, writes into arguments, a second "
+                             "backward that differs, instability far outside the course's range)")
+    parser.add_argument("--require-all", action="store_true",
+                        help="a function the file does not define fails (default: listed as missing)")
+    parser.add_argument("--junit", metavar="PATH", help="also write a JUnit XML report to PATH")
     parser.add_argument("--cases", type=_positive_int, default=DEFAULT_CASES, metavar="N",
                         help=f"cases per function (default {DEFAULT_CASES})")
     parser.add_argument("--seed", type=_non_negative_int, default=0, metavar="S",
@@ -44,8 +58,8 @@ def build_parser():
                         help="also compare every gradient with finite differences (slower)")
     parser.add_argument("--dtype", choices=("both", "float64", "float32"), default="both",
                         help="dtypes of the cases (default both: float64, and some float32)")
-    parser.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT, metavar="SECONDS",
-                        help=f"seconds per function before it counts as hanging (default {DEFAULT_TIME_LIMIT:g})")
+    parser.add_argument("--time-limit", type=_positive_seconds, default=DEFAULT_TIME_LIMIT, metavar="SECONDS",
+                        help=f"seconds per call before it counts as hanging (default {DEFAULT_TIME_LIMIT:g})")
     parser.add_argument("--replay", metavar="CASE",
                         help="run one case, as printed after a failure (e.g. N=1,T=2,D=1,H=1,seed=3,dtype=float64)")
     parser.add_argument("--plot", metavar="DIR",
@@ -59,6 +73,16 @@ def _positive_int(text):
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _positive_seconds(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not (math.isfinite(value) and 0 < value <= 24 * 3600):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds above 0 and at most a day, got {text}")
     return value
 
 
@@ -98,13 +122,28 @@ def main(argv=None):
 
 def _main(argv):
     args = build_parser().parse_args(argv)
-    only = [name.strip() for name in args.only.split(",") if name.strip()] if args.only else None
-    if only:
-        unknown = [name for name in only if name not in SEED_FUNCTIONS]
-        if unknown:
-            print(f"rnn-gradcheck: error: unknown function name(s) in --only: {', '.join(unknown)}; "
-                  f"expected some of: {', '.join(SEED_FUNCTIONS)}", file=sys.stderr)
+    only = None
+    if args.only is not None:
+        only = [name.strip() for name in args.only.split(",") if name.strip()]
+        unknown = [name for name in only if name not in ALL_FUNCTIONS]
+        if unknown or not only:
+            what = f"unknown function name(s) in --only: {', '.join(unknown)}" if unknown else "--only names no function"
+            print(f"rnn-gradcheck: error: {what}; expected some of: {', '.join(ALL_FUNCTIONS)}",
+                  file=sys.stderr)
             return 2
+    if args.replay is not None and not args.replay.strip():
+        print("rnn-gradcheck: error: --replay needs a case, such as N=1,T=2,D=1,H=1,seed=0,dtype=float64",
+              file=sys.stderr)
+        return 2
+    outputs = [path for path in (args.json, args.junit) if path and path != "-"]
+    for path in outputs:
+        problem = _unwritable(path)
+        if problem:
+            print(f"rnn-gradcheck: error: cannot write {path}: {problem}", file=sys.stderr)
+            return 2
+    json_path = os.path.abspath(args.json) if args.json and args.json != "-" else args.json
+    junit_path = os.path.abspath(args.junit) if args.junit else None
+    plot_path = os.path.abspath(args.plot) if args.plot else None
     dtypes = ("float64", "float32") if args.dtype == "both" else (args.dtype,)
     to_stdout_json = args.json == "-"
     out = sys.stderr if to_stdout_json else sys.stdout
@@ -136,10 +175,11 @@ def _main(argv):
         if args.quiet and result.status in ("pass", "missing"):
             return
         print(render_row(result), file=out, flush=True)
-        if result.status in ("fail", "error", "not_implemented") and (result.diagnosis or result.replay):
+        if has_details(result) and (result.diagnosis or result.replay):
             print(render_failure(result), file=out, flush=True)
-        if result.notes:
-            print(render_notes(result), file=out, flush=True)
+        notes = render_notes(result)
+        if notes:
+            print(notes, file=out, flush=True)
 
     try:
         from rnn_autograd.gradcheck.cases import Case
@@ -147,7 +187,10 @@ def _main(argv):
             Case.parse(args.replay)
         report = check_implementation(args.impl, only=only, cases=args.cases, seed=args.seed,
                                       numeric=args.numeric, time_limit=args.time_limit, dtypes=dtypes,
-                                      replay=args.replay, progress=on_progress, on_result=on_result)
+                                      replay=args.replay, progress=on_progress, on_result=on_result,
+                                      strict=args.strict, require_all=args.require_all,
+                                      on_load=lambda notes: [print(f"note: {note}", file=out)
+                                                             for note in notes])
     except LoadError as error:
         progress.clear()
         print(f"rnn-gradcheck: error: {error}", file=sys.stderr)
@@ -157,20 +200,41 @@ def _main(argv):
         print(f"rnn-gradcheck: error: {error}", file=sys.stderr)
         return 2
     if not report.checked:
-        print(f"rnn-gradcheck: error: {args.impl} defines none of the seed functions "
+        print(f"rnn-gradcheck: error: {args.impl} defines none of the assignment's functions "
               f"({', '.join(SEED_FUNCTIONS[:3])}, ...)", file=sys.stderr)
         return 2
     print(render_summary(report), file=out, flush=True)
-    if args.plot:
-        _plot(report, args.plot, out)
-    if args.json:
+    if plot_path:
+        _plot(report, plot_path, out)
+    if json_path:
         text = json.dumps(report.to_json(), indent=2)
         if to_stdout_json:
             print(text)
         else:
-            with open(args.json, "w", encoding="utf-8") as handle:
-                handle.write(text + "\n")
+            _write(json_path, text + "\n")
+    if junit_path:
+        _write(junit_path, junit_xml(report) + "\n")
     return 0 if report.ok else 1
+
+
+def _unwritable(path):
+    """Why `path` cannot be written (checked before the check runs), or None."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        return "it is a folder"
+    if not os.path.isdir(folder):
+        return f"no such folder {folder}"
+    if not os.access(folder, os.W_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
+        return "permission denied"
+    return None
+
+
+def _write(path, text):
+    """Write a whole file at once: a temporary file beside it, then renamed over it."""
+    temporary = f"{path}.tmp{os.getpid()}"
+    with open(temporary, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(temporary, path)
 
 
 def _plot(report, directory, out):

@@ -34,6 +34,15 @@ def normwise_error(got, want):
     return float(np.max(np.abs(got - want))) / scale
 
 
+# Severities of a problem. A failure: the math is wrong for the course's contract (wrong float64
+# values, shape or dtype, NaN where the answer is finite, a wrong answer on a fresh forward ->
+# backward pair). A warning: the math is right, but float32 inputs do not give float32 results,
+# or the function writes into what it was given, or a second call on the same cache differs, or
+# it is unstable only for inputs far outside the course's range.
+FAILURE = "failure"
+WARNING = "warning"
+
+
 @dataclass
 class Problem:
     """One thing wrong with one returned value in one case."""
@@ -42,6 +51,17 @@ class Problem:
     message: str
     error: float = float("nan")
     pattern: str | None = None
+    severity: str = FAILURE
+    location: str | None = None  # file:line in the implementation (an in-place write, a raise)
+
+    @property
+    def is_failure(self):
+        return self.severity == FAILURE
+
+
+def failures(problems):
+    """The problems that make a case fail (not the warnings)."""
+    return [problem for problem in problems if problem.is_failure]
 
 
 def _as_array(value):
@@ -108,43 +128,47 @@ def value_pattern(got, want, tolerance, sizes):
 
 
 def compare(name, got, want, expected_dtype, tolerance, sizes, dims_text=""):
-    """Compare a returned value with the reference; return (error, Problem or None).
+    """Compare a returned value with the reference; return (error, list of Problems).
 
     Checks, in order: it is an array (or a scalar where a scalar is expected), exact shape,
-    exact dtype, finite, then values within `tolerance` (normwise error).
+    exact dtype, finite, then values within `tolerance` (normwise error). A float64 result for
+    float32 inputs is a warning, and its values are still compared (at the float32 tolerance).
     """
     want = np.asarray(want)
     array = _as_array(got)
     if array is None:
-        return float("nan"), Problem("type", name, f"{name} is a {type(got).__name__}; expected a "
-                                     f"numpy array of shape {want.shape}")
+        return float("nan"), [Problem("type", name, f"{name} is a {type(got).__name__}; expected a "
+                                      f"numpy array of shape {want.shape}")]
     if array.shape != want.shape:
         message = f"{name} has shape {array.shape}; expected {want.shape}{dims_text}"
         pattern = "shape"
         if array.ndim == 2 and array.shape == want.shape[::-1] and normwise_error(array.T, want) <= tolerance:
             message += "; its transpose has the right values"
             pattern = "transposed"
-        return float("nan"), Problem("shape", name, message, pattern=pattern)
+        return float("nan"), [Problem("shape", name, message, pattern=pattern)]
+    problems = []
     if want.ndim > 0 and array.dtype != np.dtype(expected_dtype):
-        hint = ""
         if np.dtype(expected_dtype) == np.float32 and array.dtype == np.float64:
-            hint = (" (float32 inputs must give float32 results: a buffer made with np.zeros(shape) "
-                    "is float64 by default; pass dtype=x.dtype, or check float64 only with "
-                    "--dtype float64)")
-        return float("nan"), Problem("dtype", name, f"{name} has dtype {array.dtype}; expected "
-                                     f"{np.dtype(expected_dtype)}{hint}", pattern="dtype")
+            problems.append(Problem(
+                "dtype", name, f"{name} is float64 for float32 inputs: a buffer made with "
+                "np.zeros(shape) is float64 by default, pass dtype=x.dtype (np.zeros_like(x) keeps "
+                "it). The course checks float64 only, so this is a warning", pattern="dtype",
+                severity=WARNING))
+        else:
+            return float("nan"), [Problem("dtype", name, f"{name} has dtype {array.dtype}; expected "
+                                          f"{np.dtype(expected_dtype)}", pattern="dtype")]
     if array.dtype.kind not in "fiu":
-        return float("nan"), Problem("type", name, f"{name} has dtype {array.dtype}; expected floats")
+        return float("nan"), [Problem("type", name, f"{name} has dtype {array.dtype}; expected floats")]
     finite_expected = np.isfinite(want)
     if np.any(~np.isfinite(array) & finite_expected):
         where = tuple(int(i) for i in np.argwhere(~np.isfinite(array) & finite_expected)[0])
-        return float("nan"), Problem(
+        return float("nan"), problems + [Problem(
             "nan or inf", name, f"{name} holds {array[where]} at index {where} where "
             f"{float(want[where]):.6g} is expected (overflow? exp of a large number, log of 0, 0/0)",
-            pattern="nan or inf")
+            pattern="nan or inf")]
     error = normwise_error(array, want)
     if error <= tolerance:
-        return error, None
+        return error, problems
     where = np.unravel_index(int(np.argmax(np.abs(array.astype(np.float64) - want))), want.shape)
     where = tuple(int(i) for i in where)
     at = f"[{', '.join(map(str, where))}]" if where else ""
@@ -153,4 +177,4 @@ def compare(name, got, want, expected_dtype, tolerance, sizes, dims_text=""):
                f"{name}{at}: expected {float(want[where]):.6g}, got {float(array[where]):.6g}")
     if sentence:
         message += f"; {sentence}"
-    return error, Problem("value", name, message, error, pattern)
+    return error, problems + [Problem("value", name, message, error, pattern)]

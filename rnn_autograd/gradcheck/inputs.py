@@ -52,25 +52,44 @@ def _mask(shape, rng):
     return mask
 
 
+def extreme_regimes(layer):
+    """The names of the layer's regimes of extreme inputs (sigmoid: large; softmax: offset, far)."""
+    return tuple(regime.name for arg in layer.args for regime in arg.extremes)
+
+
+def extreme_regime(layer, name):
+    """The Extreme of the layer called `name` ("default": its first), or None for ""."""
+    regimes = [regime for arg in layer.args for regime in arg.extremes]
+    if not name or not regimes:
+        return None
+    if name == "default":
+        return regimes[0]
+    return next((regime for regime in regimes if regime.name == name), None)
+
+
 def has_extreme_case(layer):
     """Does the layer have inputs worth testing at extreme magnitude (sigmoid, softmax)?"""
-    return any(arg.extreme for arg in layer.args)
+    return bool(extreme_regimes(layer))
 
 
-def _extreme(shape, magnitude, rng):
-    """Values of magnitude `magnitude` with random signs, plus a few at 0 and moderate values."""
-    values = magnitude * rng.choice([-1.0, 1.0], size=shape) * rng.uniform(0.5, 1.0, size=shape)
+def _extreme(shape, regime, rng):
+    """Values in the regime's magnitudes; with signs, also a few at 0 and at moderate values."""
+    magnitude = rng.uniform(regime.low, regime.high, size=shape)
+    if not regime.signs:
+        return magnitude
+    values = magnitude * rng.choice([-1.0, 1.0], size=shape)
     flat = values.reshape(-1)
-    special = np.array([-magnitude, magnitude, 0.0, -40.0, 40.0])[:flat.size]
+    special = np.array([-regime.high, regime.high, 0.0, -40.0, 40.0])[:flat.size]
     flat[:special.size] = special
     return values
 
 
-def make_inputs(layer, sizes, rng, dtype=np.float64, extreme=False):
+def make_inputs(layer, sizes, rng, dtype=np.float64, extreme=""):
     """Random arguments for `layer` as a dict name -> array, in argument order.
 
-    With extreme=True, arguments that declare an `extreme` magnitude (sigmoid's x: +-1000,
-    the softmax scores: +-800) get values of that size instead of moderate ones.
+    extreme: the name of one of the layer's regimes of extreme inputs ("large" for sigmoid,
+    "offset" or "far" for the softmax scores; "default" is the first), or "" for none. The
+    arguments that declare that regime get its values instead of moderate ones.
     """
     inputs = {}
     for arg in layer.args:
@@ -79,8 +98,8 @@ def make_inputs(layer, sizes, rng, dtype=np.float64, extreme=False):
             inputs[arg.name] = _indices(shape, sizes[arg.upper], rng)
         elif arg.kind == "mask":
             inputs[arg.name] = _mask(shape, rng)
-        elif extreme and arg.extreme:
-            inputs[arg.name] = _extreme(shape, arg.extreme, rng).astype(dtype)
+        elif extreme_regime(layer, extreme) in arg.extremes:
+            inputs[arg.name] = _extreme(shape, extreme_regime(layer, extreme), rng).astype(dtype)
         else:
             scale = arg.scale / np.sqrt(shape[0]) if arg.kind == "weight" else arg.scale
             inputs[arg.name] = (scale * rng.standard_normal(shape)).astype(dtype)

@@ -12,8 +12,27 @@ from dataclasses import dataclass
 from typing import Callable
 
 import rnn_autograd
+from rnn_autograd.gradcheck.compare import FAILURE, WARNING
 
 GATES = ("i", "f", "o", "g")  # order of the four H-blocks along an LSTM's 4H axis
+
+
+@dataclass(frozen=True)
+class Extreme:
+    """A regime of extreme inputs for one argument, and what going wrong there means.
+
+    Magnitudes are drawn uniformly in [low, high], with random signs or all positive (a large
+    common offset). In a FAILURE regime a careful implementation is exact and a careless one
+    overflows (a naive exp, a missing max-subtraction). In a WARNING regime only a more careful
+    formula than the course's survives; the advice says which.
+    """
+    name: str          # in the replay text: extreme=<name>
+    low: float
+    high: float
+    signs: bool
+    severity: str
+    description: str   # what the inputs are, for the diagnosis
+    advice: str = ""   # for a WARNING regime: what a stable version does
 
 
 @dataclass(frozen=True)
@@ -29,7 +48,7 @@ class Arg:
     kind: str = "data"
     scale: float = 1.0
     upper: str = ""  # for "index": the letter that bounds the values, e.g. "V"
-    extreme: float = 0.0  # magnitude of the values in an extreme-input case (0: no such case)
+    extremes: tuple[Extreme, ...] = ()  # regimes of extreme inputs for this argument, if any
 
     @property
     def differentiable(self):
@@ -51,6 +70,7 @@ class LayerSpec:
     loss_gradient: bool = False  # temporal_softmax_loss: forward returns (loss, dx) itself
     step: str = ""               # a sequence layer: the name of its one-step layer ("lstm_step")
     carries: tuple[str, ...] = ()  # the states a step hands to the next one: ("h", "c")
+    optional: bool = False       # not one of the 14 (affine: only some course years carry it)
 
     @property
     def functions(self):
@@ -82,6 +102,21 @@ _LSTM_ARGS = (
     Arg("b", "4H", "bias", 0.5),
 )
 
+_SIGMOID_LARGE = Extreme(
+    "large", 500.0, 1000.0, signs=True, severity=FAILURE,
+    description="inputs of magnitude up to 1000 (a naive 1 / (1 + exp(-x)) overflows)")
+_SOFTMAX_EXTREMES = (
+    Extreme("offset", 700.0, 800.0, signs=False, severity=FAILURE,
+            description="scores of a row all in [700, 800]: a large common offset, spread 100 "
+                        "(without subtracting the row maximum, exp overflows)"),
+    Extreme("far", 400.0, 800.0, signs=True, severity=WARNING,
+            description="scores up to +-800, entries of a row up to 1600 apart (far outside the "
+                        "course's range)",
+            advice="there the probability of the true class underflows to 0 and log(0) = -inf; a "
+                   "stable version never takes the log of a probability: log p = (x - max) - "
+                   "log(sum(exp(x - max))), a log-sum-exp"),
+)
+
 LAYERS = (
     LayerSpec(
         name="rnn_step", forward="rnn_step_forward", backward="rnn_step_backward",
@@ -107,7 +142,7 @@ LAYERS = (
     LayerSpec(
         name="sigmoid", forward="sigmoid", backward=None,
         reference=rnn_autograd.sigmoid,
-        args=(Arg("x", "N,H", scale=4.0, extreme=1000.0),),
+        args=(Arg("x", "N,H", scale=4.0, extremes=(_SIGMOID_LARGE,)),),
         outputs=("s",), output_dims=("N,H",),
         has_cache=False,
     ),
@@ -136,14 +171,19 @@ LAYERS = (
     LayerSpec(
         name="temporal_softmax_loss", forward="temporal_softmax_loss", backward=None,
         reference=rnn_autograd.temporal_softmax_loss,
-        args=(Arg("x", "N,T,V", scale=2.0, extreme=800.0), Arg("y", "N,T", "index", upper="V"),
+        args=(Arg("x", "N,T,V", scale=2.0, extremes=_SOFTMAX_EXTREMES),
+              Arg("y", "N,T", "index", upper="V"),
               Arg("mask", "N,T", "mask")),
         outputs=("loss",), output_dims=("",),
         wrt=("x",), has_cache=False, loss_gradient=True,
     ),
 )
 
-SEED_FUNCTIONS = tuple(name for layer in LAYERS for name in layer.functions)  # all 14
+# The assignment's 14 functions, and the extras that some years' files carry and that are
+# checked when present (never reported as missing).
+SEED_FUNCTIONS = tuple(name for layer in LAYERS if not layer.optional for name in layer.functions)
+OPTIONAL_FUNCTIONS = tuple(name for layer in LAYERS if layer.optional for name in layer.functions)
+ALL_FUNCTIONS = SEED_FUNCTIONS + OPTIONAL_FUNCTIONS
 
 
 def layer_named(name):

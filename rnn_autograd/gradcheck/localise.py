@@ -16,8 +16,9 @@ import numpy as np
 from autograd.tracer import getval
 
 from layer_contracts.dims import axis_of, gate_axis
-from rnn_autograd.gradcheck.check import as_tuple, read_only_copy
-from rnn_autograd.gradcheck.compare import compare, tolerance_for
+from rnn_autograd.gradcheck.check import read_only_copy
+from rnn_autograd.gradcheck.compare import compare, failures, tolerance_for
+from rnn_autograd.gradcheck.reference import as_tuple
 from rnn_autograd.gradcheck.layers import GATES, layer_named
 
 # Central differences in float64 with a step of 1e-6 on values of order 1: truncation error
@@ -53,6 +54,39 @@ def timestep_errors(got, want, dims, tolerance):
 
 def _arg_dims(layer, gradient_name):
     return layer.arg(gradient_name[1:]).dims
+
+
+PYTORCH_GATE_ORDER = "PyTorch gate order"
+# torch.nn.LSTM packs its gates i, f, g, o; the course packs them i, f, o, g. Swapping the last
+# two H-blocks of every 4H axis turns one layout into the other.
+_PYTORCH_BLOCKS = (0, 1, 3, 2)
+
+
+def _swap_gate_blocks(array, dims):
+    axis = gate_axis(dims)
+    blocks = np.split(np.asarray(array), 4, axis=axis)
+    return np.concatenate([blocks[index] for index in _PYTORCH_BLOCKS], axis=axis)
+
+
+def pytorch_gate_order(layer, evidence, tolerance):
+    """Does the implementation read (or write) the 4H gate blocks as i, f, g, o?"""
+    gate_args = [arg for arg in layer.args if gate_axis(arg.dims) is not None]
+    if not gate_args or evidence is None:
+        return False
+    pairs = evidence.pairs()
+    if evidence.is_backward:  # the returned gate gradients, with blocks o and g swapped
+        names = [f"d{arg.name}" for arg in gate_args if f"d{arg.name}" in pairs]
+        return bool(names) and all(
+            np.shape(pairs[name][0]) == np.shape(pairs[name][1]) and not failures(compare(
+                name, _swap_gate_blocks(pairs[name][0], layer.arg(name[1:]).dims), pairs[name][1],
+                np.asarray(pairs[name][0]).dtype, tolerance, {})[1]) for name in names)
+    swapped = dict(evidence.reference.inputs)
+    for arg in gate_args:
+        swapped[arg.name] = _swap_gate_blocks(swapped[arg.name], arg.dims)
+    wants = evidence.reference.outputs(swapped)
+    return all(np.shape(got) == np.shape(want) and not failures(compare(
+        name, got, want, np.asarray(got).dtype, tolerance, {})[1])
+        for (name, (got, _)), want in zip(pairs.items(), wants))
 
 
 def special_patterns(layer, inputs, name, got, want, tolerance):
@@ -121,7 +155,7 @@ def only_at(array, dims, t):
     return kept
 
 
-def probe_timesteps(runner, layer, case, context):
+def probe_timesteps(runner, layer, case, evidence):
     """Earliest s such that an upstream gradient at timestep s alone gives a wrong gradient.
 
     Returns (s, {gradient name: (got, want)} of the wrong ones, explanation) or None.
@@ -132,21 +166,28 @@ def probe_timesteps(runner, layer, case, context):
         return None
     tolerance = tolerance_for(case.dtype)
     for s in range(T):
-        upstream = {name: only_at(value, upstream_dims[name], s) for name, value in context["upstream"].items()}
-        outcome = runner.call(layer.backward, [read_only_copy(v) for v in upstream.values()] + [context["cache"]])
-        if outcome.error is not None or not isinstance(outcome.value, tuple):
+        upstream = {name: only_at(value, upstream_dims[name], s) for name, value in evidence.upstream.items()}
+        # a fresh cache for every call: a backward may empty its cache (cache.pop())
+        forward = runner.call(layer.forward, [read_only_copy(v) for v in evidence.inputs.values()])
+        if forward.error is not None:
             return None
-        wants = context["reference"].gradients({k: v.astype(np.float64) for k, v in upstream.items()})
+        cache = as_tuple(forward.value)[-1]
+        outcome = runner.call(layer.backward, [read_only_copy(v) for v in upstream.values()] + [cache])
+        if outcome.error is not None or not isinstance(outcome.value, (tuple, list)):
+            return None
+        wants = evidence.reference.gradients({k: v.astype(np.float64) for k, v in upstream.items()})
         wrong = {}
         for name, got in zip(layer.gradient_names, outcome.value):
-            _, problem = compare(name, got, wants[name], case.dtype, tolerance, case.sizes)
-            if problem and problem.kind == "value":
+            _, problems = compare(name, got, wants[name], case.dtype, tolerance, case.sizes)
+            if any(problem.kind == "value" for problem in problems):
                 wrong[name] = (got, wants[name])
         if wrong:
             explanation = _explain_timestep(layer, s, wrong, tolerance)
-            if "carried back" in explanation:
-                explanation += _dropped_carry(layer, context["reference"], upstream, outcome.value,
-                                              case.dtype, tolerance)
+            if "carries back" in explanation:
+                explanation += (_dropped_carry(layer, evidence.reference, upstream, outcome.value,
+                                               case.dtype, tolerance)
+                                or ": the step's dprev_h / dprev_c is not added to the upstream "
+                                   "gradient of the step before, or not passed on")
             return s, wrong, explanation
     return None
 
@@ -179,41 +220,34 @@ def _dropped_carry(layer, reference, upstream, grads, dtype, tolerance):
             hs = _sequence_with_cut_carries(layer, inputs, cut)
             return anp.sum(hs * upstream64[layer.upstream_names[0]])
         wants = autograd.grad(loss)(tuple(reference.inputs[n] for n in layer.wrt))
-        if all(compare(name, got, want, dtype, tolerance, {})[1] is None
+        if all(not failures(compare(name, got, want, dtype, tolerance, {})[1])
                for name, got, want in zip(layer.gradient_names, grads, wants)):
-            names = " and ".join(f"{state} (dprev_{state})" for state in cut)
-            return (f". Precisely: the gradient through {names} is not carried from one step to "
-                    f"the one before; with that carry cut off, the right answer matches every "
-                    "gradient returned")
+            names = " and ".join(f"dprev_{state}" for state in cut)
+            verb = "are" if len(cut) > 1 else "is"
+            return (f": {names} {verb} not passed back from one step to the one before (the "
+                    f"gradient through {' and '.join(cut)} is not carried; with that carry cut off, "
+                    "the right answer matches every gradient returned)")
     return ""
 
 
 def _explain_timestep(layer, s, wrong, tolerance):
+    """Plain words for what the one-timestep probes found: the step, the carry or the sum."""
     names = ", ".join(wrong)
     if s == 0:
-        return (f"with upstream gradient at t=0 only, {names} already wrong: the backward of a single "
-                "step is wrong (not the carry across time)")
-    head = (f"with upstream gradient at one timestep only, every gradient is right for t < {s}; "
-            f"at t={s} only, {names} wrong")
+        return (f"with the upstream gradient at t=0 only, {names} are already wrong: the backward "
+                "of a single step is wrong (not what is carried across time)")
+    head = f"the gradients from upstream at t < {s} are right; from upstream at t={s}, {names} are wrong"
     for name, (got, want) in wrong.items():
         steps = timestep_errors(got, want, _arg_dims(layer, name), tolerance)
         if steps and s in steps:
-            return head + f": {name}[:, {s}] itself is wrong: the backward of step {s} is wrong"
+            return head + f": {name} at t={s} itself is wrong, so the backward of step {s} is wrong"
         if steps:
-            return (head + f": {name} is right at t={s} but wrong at t={', '.join(map(str, steps))}: "
-                    f"the gradient carried back from step {s} to earlier steps is wrong "
-                    "(dprev_h / dprev_c not added, or not passed on)")
+            earlier = ", ".join(map(str, steps))
+            return (f"the gradient at t={s} is right, but what it carries back to t={earlier} is "
+                    f"wrong ({name} there)")
     carried = [name for name in wrong if axis_of(_arg_dims(layer, name), "T") is None]
-    return (head + f": only {', '.join(carried)} wrong, so each step's gradient is right but the "
-            "contributions of the timesteps are not summed (e.g. dW = ... instead of dW += ...)")
-
-
-def compared_values(layer, context):
-    """{returned name: (got, want)} of a case's context."""
-    if "cache" in context:
-        names = layer.gradient_names
-        return {n: (g, context["wants"][n]) for n, g in zip(names, context["grads"])}
-    return {n: (g, w) for n, g, w in zip(context["names"], context["values"], context["wants"])}
+    return (f"each step's gradient is right, but {', '.join(carried)} does not add up the "
+            f"timesteps: the contributions are not summed (dW = ... where dW += ... is needed)")
 
 
 def dims_of(layer, name):
@@ -225,11 +259,11 @@ def dims_of(layer, name):
     return ""
 
 
-def evidence(layer, result):
+def wrong_arrays(layer, result):
     """[(name, got, want, dims)] of every wrongly valued array of a failing case."""
-    if not result.context:
+    if result.evidence is None:
         return []
-    values = compared_values(layer, result.context)
+    values = result.evidence.pairs()
     return [(p.array, np.asarray(values[p.array][0]), np.asarray(values[p.array][1]), dims_of(layer, p.array))
             for p in result.problems if p.kind == "value" and p.array in values]
 
@@ -237,9 +271,9 @@ def evidence(layer, result):
 def locate(layer, case, result, runner, rng):
     """Fill in the localisation of a failing case: returns a dict of findings and lines of text."""
     tolerance = tolerance_for(case.dtype)
-    context = result.context
+    evidence = result.evidence
     findings = dict(gradient=None, timestep=None, gate=None, pattern=None, lines=[])
-    problems = result.problems
+    problems = failures(result.problems)
     first = problems[0]
     findings["gradient"] = first.array
     findings["pattern"] = first.pattern
@@ -247,14 +281,18 @@ def locate(layer, case, result, runner, rng):
     lines.append(first.message)
     if len(problems) > 1:
         wrong = [p.array for p in problems if p.array]
-        right = [n for n in context.get("names", layer.gradient_names) if n not in wrong] if context else []
+        right = [n for n in evidence.names if n not in wrong] if evidence else []
         lines.append(f"wrong: {', '.join(wrong)}" + (f"; right: {', '.join(right)}" if right else ""))
-    if first.kind != "value" or not context:
+    values = evidence.pairs() if evidence is not None else {}
+    if first.kind != "value" or first.array not in values:
         return findings
-    is_backward = "cache" in context
-    values = compared_values(layer, context)
     got, want = values[first.array]
-    pattern, sentence = special_patterns(layer, context["inputs"], first.array, got, want, tolerance)
+    pattern, sentence = special_patterns(layer, evidence.inputs, first.array, got, want, tolerance)
+    if pattern is None and pytorch_gate_order(layer, evidence, tolerance):
+        pattern, sentence = PYTORCH_GATE_ORDER, (
+            "it is exactly right with the gate blocks in PyTorch's order i, f, g, o; the course "
+            "packs them i, f, o, g along 4H: a[:, 2H:3H] is the output gate o (sigmoid), "
+            "a[:, 3H:4H] the candidate g (tanh)")
     if pattern:
         findings["pattern"] = pattern
         lines.append(sentence)
@@ -273,13 +311,13 @@ def locate(layer, case, result, runner, rng):
         findings["gate"] = gates[0] if len(gates) == 1 else None
         lines.append(f"LSTM gate blocks with errors: {', '.join(gates)} (of i, f, o, g along 4H)"
                      + (" -- only the " + gates[0] + " gate" if len(gates) == 1 else ""))
-    if is_backward:
-        probed = probe_timesteps(runner, layer, case, context)
+    if evidence.is_backward:
+        probed = probe_timesteps(runner, layer, case, evidence)
         if probed:
             findings["timestep"], _, sentence = probed
             lines.append(sentence)
         if not case.extreme and findings["pattern"] != "precision":
-            got_error, want_error = finite_difference_verdict(context["reference"], first.array[1:],
+            got_error, want_error = finite_difference_verdict(evidence.reference, first.array[1:],
                                                               got, want, rng)
             lines.append(describe_side(first.array[1:], got_error, want_error))
     else:

@@ -10,7 +10,7 @@ from student_correct import *  # noqa: F401,F403  every other function is correc
 from student_correct import sigmoid
 
 EXPECTED = dict(function="lstm_step_forward", status="fail", gradient="next_h", timestep=None,
-                gate=None, pattern="none", also_fail=("lstm_step_backward",))
+                gate=None, pattern="PyTorch gate order", also_fail=("lstm_step_backward",))
 
 
 def lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b):

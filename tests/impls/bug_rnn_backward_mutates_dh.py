@@ -9,7 +9,7 @@ import numpy as np
 from student_correct import *  # noqa: F401,F403  every other function is correct
 from student_correct import rnn_step_backward
 
-EXPECTED = dict(function="rnn_backward", status="fail", gradient=None, timestep=None,
+EXPECTED = dict(function="rnn_backward", status="warn", gradient=None, timestep=None,
                 gate=None, pattern="mutation", also_fail=())
 
 
