@@ -59,22 +59,28 @@ def write_heatmaps(report, directory, out=None):
     os.makedirs(directory, exist_ok=True)
     paths = []
     for result in report.results.values():
-        for name, got, want, dims in result.evidence if result.status == "fail" else []:
-            if got.shape != want.shape or got.ndim == 0:
-                continue
-            matrix, row_dim, column_dim = error_matrix(got, want, dims)
+        arrays = [(name, got, want, dims) for name, got, want, dims in
+                  (result.evidence if result.status == "fail" else []) if got.shape == want.shape and got.ndim]
+        matrices = [(name,) + error_matrix(got, want, dims) for name, got, want, dims in arrays]
+        # one colour scale for all the pictures of a function, so that they compare at a glance
+        finite = [m[np.isfinite(m) & (m > 0)] for _, m, _, _ in matrices]
+        finite = np.concatenate(finite) if finite else np.array([])
+        scale = (float(finite.min()), float(finite.max())) if finite.size else None
+        for name, matrix, row_dim, column_dim in matrices:
             gate_size = matrix.shape[1] // 4 if column_dim == "4H" else None
-            title = f"{result.function}: |{name} - reference|, max {float(np.nanmax(matrix)):.1e}"
+            title = (f"{result.function}: |{name} returned - {name} of autograd|, max "
+                     f"{float(np.nanmax(matrix)):.1e} (tolerance {result.tolerance:.0e})")
             path = os.path.join(directory, f"{result.function}-{name}.png")
             error_heatmap(matrix, path, title, gate_size=gate_size,
                           row_label=_AXIS_NAMES.get(row_dim, "row"),
-                          column_label=_AXIS_NAMES.get(column_dim, "column"))
+                          column_label=_AXIS_NAMES.get(column_dim, "column"),
+                          scale=scale, tolerance=result.tolerance)
             paths.append(path)
     return paths
 
 
 def error_heatmap(errors, path, title, gate_size=None, row_label="timestep t",
-                  column_label="hidden unit"):
+                  column_label="hidden unit", scale=None, tolerance=None):
     """Draw a heatmap of absolute gradient errors on a log colour scale and write it as a PNG.
 
     Exact zeros have no logarithm: they are drawn in light grey and named "exactly 0" in the
@@ -89,6 +95,9 @@ def error_heatmap(errors, path, title, gate_size=None, row_label="timestep t",
     - gate_size: H, if the columns are the 4H packed gates i, f, o, g; None otherwise
     - row_label: label of the vertical axis
     - column_label: label of the horizontal axis
+    - scale: (smallest, largest) of the colour scale, shared by the pictures of one function;
+      default: this array's own range. The scale always reaches down to the tolerance.
+    - tolerance: drawn as a line on the colour bar, so that "how wrong" reads at a glance
 
     Returns:
     - path
@@ -118,6 +127,10 @@ def error_heatmap(errors, path, title, gate_size=None, row_label="timestep t",
         smallest, largest = errors[positive].min(), errors[positive].max()
     else:
         smallest, largest = 1e-16, 1e-16                # nothing to scale: an all-zero map
+    if scale is not None:
+        smallest, largest = scale
+    if tolerance:
+        smallest = min(smallest, tolerance / 10)
     if largest <= smallest:
         smallest, largest = smallest / 10, largest * 10  # LogNorm needs vmin < vmax
 
@@ -132,7 +145,12 @@ def error_heatmap(errors, path, title, gate_size=None, row_label="timestep t",
     axes.imshow(zero_cells, cmap=ListedColormap(["lightgrey"]), aspect="auto",
                 interpolation="nearest")
     axes.imshow(bad_cells, cmap=ListedColormap(["black"]), aspect="auto", interpolation="nearest")
-    figure.colorbar(image, ax=axes, label="absolute error (log scale)")
+    colorbar = figure.colorbar(image, ax=axes, label="absolute error (log scale; red: tolerance)")
+    if tolerance:
+        colorbar.ax.axhline(tolerance, color="red", linewidth=2)
+    from matplotlib.ticker import MaxNLocator
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))  # units and timesteps are integers
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
 
     legend = []
     if (finite & (errors == 0)).any():
