@@ -121,10 +121,10 @@ def test_shrinking_does_not_depend_on_machine_speed(monkeypatch):
     fast = check_implementation(path, only=["rnn_backward"], cases=8).results["rnn_backward"]
     original = CaseRunner.call
 
-    def slow_call(self, name, args):
+    def slow_call(self, name, args, **options):
         import time
         time.sleep(0.01)
-        return original(self, name, args)
+        return original(self, name, args, **options)
     monkeypatch.setattr(CaseRunner, "call", slow_call)
     slow = check_implementation(path, only=["rnn_backward"], cases=8).results["rnn_backward"]
     assert (slow.minimal_case, slow.replay) == (fast.minimal_case, fast.replay)

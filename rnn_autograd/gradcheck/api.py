@@ -14,6 +14,7 @@ import platform
 import shlex
 import sys
 import time
+import types
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +26,8 @@ from rnn_autograd.gradcheck.check import CaseRunner
 from rnn_autograd.gradcheck.compare import FAILURE, WARNING, Problem, failures, tolerance_for
 from rnn_autograd.gradcheck.inputs import extreme_regime
 from rnn_autograd.gradcheck.layers import ALL_FUNCTIONS, OPTIONAL_FUNCTIONS, SEED_FUNCTIONS, layer_of
-from rnn_autograd.gradcheck.loading import load_implementation
+from rnn_autograd.gradcheck.executors import DEFAULT_MEMORY_LIMIT, InProcess, Worker, WorkerStartError
+from rnn_autograd.gradcheck.loading import LoadError, load_implementation
 from rnn_autograd.gradcheck.localise import locate, numeric_problems, wrong_arrays
 
 DEFAULT_TIME_LIMIT = 10.0  # seconds per call: generous for tiny shapes, catches a hang
@@ -165,9 +167,9 @@ def _group_key(problem):
 
 
 class _Checker:
-    def __init__(self, module, impl_argument, cases, seed, numeric, time_limit, dtypes, progress,
+    def __init__(self, executor, impl_argument, cases, seed, numeric, dtypes, progress,
                  strict=False, budget=FUNCTION_BUDGET):
-        self.module = module
+        self.executor = executor
         self.impl_argument = impl_argument
         self.cases = cases
         self.seed = seed
@@ -176,12 +178,8 @@ class _Checker:
         self.progress = progress
         self.strict = strict
         self.budget = budget
-        home = getattr(module, "__file__", None)
-        if home and home.endswith("__init__.py"):
-            home = home[: -len("__init__.py")]
-        self.functions = {name: getattr(module, name) for name in ALL_FUNCTIONS
-                          if callable(getattr(module, name, None))}
-        self.runner = CaseRunner(self.functions, time_limit=time_limit or None, home=home)
+        self.functions = [name for name in ALL_FUNCTIONS if name in executor.functions]
+        self.runner = CaseRunner(executor)
         self.hung = {}      # function -> message, for functions that hit the time limit
         self.verdicts = {}  # function -> status, as each is done (a backward reads its forward's)
 
@@ -208,8 +206,7 @@ class _Checker:
 
     def _missing(self, function):
         """A missing function, with the closest name the module does define, if one is close."""
-        defined = [name for name in dir(self.module) if callable(getattr(self.module, name, None))]
-        close = difflib.get_close_matches(function, defined, n=1, cutoff=0.8)
+        close = difflib.get_close_matches(function, list(self.executor.functions), n=1, cutoff=0.8)
         return FunctionResult(function, "missing",
                               diagnosis=f"did you mean: {close[0]}? (it defines {close[0]}, not "
                                         f"{function})" if close else "")
@@ -217,7 +214,7 @@ class _Checker:
     def check_function(self, function):
         layer = layer_of(function)
         if function not in self.functions:
-            if hasattr(self.module, function):
+            if function in self.executor.defined:
                 return FunctionResult(function, "error", diagnosis=f"{function} is not callable")
             return self._missing(function)
         hung = self.hung.get(layer.forward)
@@ -294,7 +291,10 @@ class _Checker:
         if result.status == "warn" and self.strict:
             result.status = "fail"
         result.failing_case = case.replay_text(layer)
-        smallest, smallest_outcome = self._shrink(layer, function, case, key)
+        if kind == "error" and key[1] in ("TimeLimitExceeded", "WorkerDied"):
+            smallest = case  # each attempt would cost a time limit (or a crash): not shrunk
+        else:
+            smallest, _ = self._shrink(layer, function, case, key)
         result.minimal_case = smallest.replay_text(layer)
         result.minimal_shape = {letter: smallest.sizes[letter] for letter in smallest.letters(layer)}
         label = "first case" if kind == WARNING else "failing case"
@@ -424,7 +424,8 @@ def _caller_folder():
 def check_implementation(impl="manual", only=None, cases=DEFAULT_CASES, seed=0, numeric=False,
                          time_limit=DEFAULT_TIME_LIMIT, dtypes=("float64", "float32"),
                          replay=None, progress=None, on_result=None, strict=False,
-                         require_all=False, budget=FUNCTION_BUDGET, on_load=None):
+                         require_all=False, budget=FUNCTION_BUDGET, on_load=None, in_process=False,
+                         memory_limit=DEFAULT_MEMORY_LIMIT):
     """Check the assignment's functions of `impl` against the autograd reference; return a Report.
 
     Inputs:
@@ -444,16 +445,50 @@ def check_implementation(impl="manual", only=None, cases=DEFAULT_CASES, seed=0, 
     - budget: seconds of checking per function, after which the remaining cases are skipped
     - on_load: callable(notes) called once the implementation has loaded (notes: e.g. that it
       was translated from Python 2)
+    - in_process: run the implementation in this process instead of a worker process of its own
+      (faster to start, but what it does can reach the checker); a module object always is
+    - memory_limit: bytes of memory the worker process may take beyond what it starts with
 
     Raises LoadError (one line, file and line) if the implementation cannot be imported,
     and ValueError for an unknown function name in `only` or a malformed replay case.
     """
     start = time.perf_counter()
-    module, label, load_notes = load_implementation(impl)
+    unknown = [name for name in (only or ()) if name not in ALL_FUNCTIONS]
+    if unknown:
+        raise ValueError(f"unknown function name(s): {', '.join(unknown)}; the assignment's "
+                         f"functions are: {', '.join(ALL_FUNCTIONS)}")
+    if replay:
+        Case.parse(replay)  # a malformed case is a ValueError before anything starts
+    executor = _executor(impl, time_limit or None, in_process, memory_limit)
+    label, load_notes = executor.label, executor.notes
+    try:
+        return _check(executor, impl, label, load_notes, only, cases, seed, numeric, dtypes, replay,
+                      progress, on_result, strict, require_all, budget, on_load, start)
+    finally:
+        executor.close()
+
+
+def _executor(impl, time_limit, in_process, memory_limit):
+    """Where the implementation runs: a worker process of its own, or this process."""
+    if in_process or isinstance(impl, types.ModuleType):
+        module, label, notes = load_implementation(impl)
+        home = getattr(module, "__file__", None)
+        if home and home.endswith("__init__.py"):
+            home = home[: -len("__init__.py")]
+        executor = InProcess(module, home, notes, time_limit)
+        executor.label = label
+        return executor
+    try:
+        return Worker(os.fspath(impl), time_limit, memory_limit)
+    except WorkerStartError as error:
+        raise LoadError(str(error)) from None
+
+
+def _check(executor, impl, label, load_notes, only, cases, seed, numeric, dtypes, replay, progress,
+           on_result, strict, require_all, budget, on_load, start):
     if on_load:
         on_load(load_notes)
-    names = list(SEED_FUNCTIONS) + [name for name in OPTIONAL_FUNCTIONS
-                                    if callable(getattr(module, name, None))]
+    names = list(SEED_FUNCTIONS) + [name for name in OPTIONAL_FUNCTIONS if name in executor.functions]
     if only is not None:
         names = list(only)
     unknown = [name for name in names if name not in ALL_FUNCTIONS]
@@ -461,8 +496,8 @@ def check_implementation(impl="manual", only=None, cases=DEFAULT_CASES, seed=0, 
         raise ValueError(f"unknown function name(s): {', '.join(unknown)}; the assignment's "
                          f"functions are: {', '.join(ALL_FUNCTIONS)}")
     case_list = [Case.parse(replay)] if replay else None
-    checker = _Checker(module, impl if isinstance(impl, str) else label,
-                       case_list or cases, seed, numeric, time_limit, tuple(dtypes), progress,
+    checker = _Checker(executor, impl if isinstance(impl, str) else label,
+                       case_list or cases, seed, numeric, tuple(dtypes), progress,
                        strict=strict, budget=budget)
     results = {}
     for name in ALL_FUNCTIONS:

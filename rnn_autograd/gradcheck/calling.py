@@ -21,22 +21,46 @@ class TimeLimitExceeded(Exception):
 
 @dataclass
 class Outcome:
+    """What one call of the implementation did, in plain data (it crosses process boundaries)."""
     value: object = None
-    error: BaseException | None = None
+    error_type: str | None = None   # the exception's class name: ValueError, SystemExit, ...
+    error_text: str = ""            # "ValueError: ...", "called sys.exit(1)", "did not return ..."
+    read_only_write: bool = False   # it failed by writing into a read-only array it was given
+    hint: str = ""                  # hints.hint_for: Python 2 semantics, removed numpy names
     location: str | None = None     # file:line where the error was raised, in the impl if possible
     printed: str = ""
     warnings: list = field(default_factory=list)
     seconds: float = 0.0
+    written: list = field(default_factory=list)  # indices of the arguments it changed
 
     @property
-    def error_text(self):
-        if self.error is None:
-            return ""
-        if isinstance(self.error, SystemExit):
-            return f"called sys.exit({self.error.code!r})"
-        if isinstance(self.error, TimeLimitExceeded):
-            return str(self.error)
-        return f"{type(self.error).__name__}: {self.error}"
+    def failed(self):
+        return self.error_type is not None
+
+    @property
+    def exited(self):
+        """An exit or a hang: the message needs no "raised" before it."""
+        return self.error_type in ("SystemExit", "TimeLimitExceeded", "WorkerDied")
+
+
+def describe_error(error):
+    """The text of an error as the report shows it."""
+    if isinstance(error, SystemExit):
+        return f"called sys.exit({error.code!r})"
+    if isinstance(error, TimeLimitExceeded):
+        return str(error)
+    try:
+        text = str(error)
+    except BaseException:  # noqa: BLE001  an exception whose __str__ raises
+        text = "(its message cannot be shown: its __str__ raises)"
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+class _Capture(io.StringIO):
+    """Captured output that an implementation cannot close (sys.stdout.close() is a no-op)."""
+
+    def close(self):
+        pass
 
 
 def _location(error, home):
@@ -67,10 +91,23 @@ def _time_limit(seconds):
         signal.signal(signal.SIGALRM, previous)
 
 
-def call(function, args, time_limit=None, home=None):
-    """Run function(*args) in isolation and return an Outcome. KeyboardInterrupt still stops us."""
+def _record(outcome, error, function, home):
+    from rnn_autograd.gradcheck.hints import hint_for
+    outcome.error_type = type(error).__name__
+    outcome.error_text = describe_error(error)
+    outcome.read_only_write = isinstance(error, ValueError) and "read-only" in outcome.error_text
+    outcome.location = _location(error, home)
+    try:
+        outcome.hint = hint_for(error, function)
+    except Exception:  # noqa: BLE001  a hint is a courtesy; it must never break the report
+        outcome.hint = ""
+
+
+def call(function, args, time_limit=None, home=None, catch_interrupt=False):
+    """Run function(*args) and return an Outcome, whatever it does. KeyboardInterrupt still
+    stops us, unless catch_interrupt (in a worker process, where it is the implementation's)."""
     outcome = Outcome()
-    captured = io.StringIO()
+    captured = _Capture()
     start = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -78,12 +115,20 @@ def call(function, args, time_limit=None, home=None):
             with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):
                 with _time_limit(time_limit):
                     outcome.value = function(*args)
-        except KeyboardInterrupt:
-            raise
+        except KeyboardInterrupt as error:
+            if not catch_interrupt:
+                raise
+            _record(outcome, error, function, home)
         except BaseException as error:  # noqa: BLE001  SystemExit and all: the impl must not stop us
-            outcome.error = error
-            outcome.location = _location(error, home)
+            _record(outcome, error, function, home)
     outcome.seconds = time.perf_counter() - start
     outcome.printed = captured.getvalue()
-    outcome.warnings = [f"{w.category.__name__}: {w.message}" for w in caught]
+    outcome.warnings = [f"{w.category.__name__}: {_text(w.message)}" for w in caught]
     return outcome
+
+
+def _text(value):
+    try:
+        return str(value)
+    except BaseException:  # noqa: BLE001
+        return "(cannot be shown)"

@@ -1,16 +1,17 @@
 """Run one case of one assignment function of an implementation against the autograd reference.
 
-Every array the implementation receives is a read-only copy: an in-place write into an
-argument, an upstream gradient or a cache raises inside the implementation, and is reported
-with its file:line as a warning. The call is then made again with writable copies, so that
-the math of a function that writes into its inputs is still checked.
+The implementation runs in an executor (executors.py: a worker process by default); this module
+only sends it arrays and reads back what it returned. Every array the implementation receives
+is a read-only copy: an in-place write into an argument, an upstream gradient or a cache raises
+inside the implementation, and is reported with its file:line as a warning. The call is then
+made again with writable copies, so that the math of a function that writes into its inputs is
+still checked.
 """
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from rnn_autograd.gradcheck.calling import TimeLimitExceeded, call
-from rnn_autograd.gradcheck.hints import hint_for
+from rnn_autograd.gradcheck.executors import CacheRef
 from rnn_autograd.gradcheck.compare import WARNING, Problem, compare, failures, tolerance_for
 from rnn_autograd.gradcheck.inputs import extreme_regime, make_inputs, make_upstream
 from rnn_autograd.gradcheck.reference import Reference, as_tuple
@@ -53,53 +54,10 @@ class CaseResult:
         return self
 
 
-def read_only_copy(array):
-    copy = np.array(array, copy=True)
-    copy.setflags(write=False)
-    return copy
-
-
-def take_snapshot(structure):
-    """[(path, array, copy of it)] of every numpy array inside a cache, for later comparison."""
-    snapshot = []
-
-    def walk(item, path):
-        if isinstance(item, np.ndarray):
-            snapshot.append((path, item, item.copy()))
-        elif isinstance(item, dict):
-            for key, value in item.items():
-                walk(value, f"{path}[{key!r}]")
-        elif isinstance(item, (tuple, list)):
-            for position, value in enumerate(item):
-                walk(value, f"{path}[{position}]")
-
-    walk(structure, "cache")
-    return snapshot
-
-
-def freeze(structure):
-    """Make every numpy array inside a cache read-only; return a snapshot for later comparison."""
-    snapshot = take_snapshot(structure)
-    for _, array, _ in snapshot:
-        array.setflags(write=False)
-    return snapshot
-
-
-def changed(snapshot):
-    """Paths of the snapshotted arrays whose values changed since the snapshot."""
-    return [path for path, array, copy in snapshot
-            if array.shape != copy.shape or not np.array_equal(array, copy, equal_nan=True)]
-
-
 def is_not_implemented(value):
     """None, or a tuple of Nones: what the untouched assignment skeleton returns."""
     return value is None or (isinstance(value, (tuple, list)) and len(value) > 0
                              and all(item is None for item in value))
-
-
-def _writes_read_only(outcome):
-    """Did the call fail because it wrote into a read-only array it was given?"""
-    return isinstance(outcome.error, ValueError) and "read-only" in str(outcome.error)
 
 
 def exact_zero_problem(layer, inputs, name, got):
@@ -139,22 +97,20 @@ def _mutation(name, outcome, what, changed_names=()):
 class CaseRunner:
     """Checks the functions of one implementation, one case at a time."""
 
-    def __init__(self, functions, time_limit=None, home=None):
-        self.functions = functions      # assignment name -> callable of the implementation
-        self.time_limit = time_limit    # seconds per call, or None
-        self.home = home                # the impl's file or folder, to locate its errors
+    def __init__(self, executor):
+        self.executor = executor        # where the implementation runs (executors.py)
 
-    def call(self, name, args):
-        return call(self.functions[name], args, time_limit=self.time_limit, home=self.home)
+    def call(self, name, args, writable=False, keep_cache=False):
+        return self.executor.call(name, list(args), writable=writable, keep_cache=keep_cache)
 
     # -- outcomes that end a case early -------------------------------------------------------
-    def _raised(self, name, outcome, prefix=""):
+    @staticmethod
+    def _raised(name, outcome, prefix=""):
         """The error of a call that raised (or exited, or hung), with a hint where one applies."""
-        verb = "" if isinstance(outcome.error, (SystemExit, TimeLimitExceeded)) else "raised "
-        hint = hint_for(outcome.error, self.functions[name])
+        verb = "" if outcome.exited else "raised "
         return CaseResult("error", message=f"{prefix}{name} {verb}{outcome.error_text}",
-                          location=outcome.location, error_type=type(outcome.error).__name__,
-                          notes=[hint] if hint else [])
+                          location=outcome.location, error_type=outcome.error_type,
+                          notes=[outcome.hint] if outcome.hint else [])
 
     @staticmethod
     def _notes(name, outcome):
@@ -181,17 +137,19 @@ class CaseRunner:
 
         Returns (outcome, mutation problem or None).
         """
-        outcome = self.call(layer.forward, [read_only_copy(value) for value in inputs.values()])
-        if not _writes_read_only(outcome):
+        outcome = self.call(layer.forward, inputs.values(), keep_cache=layer.has_cache)
+        if outcome.written:  # it made a read-only argument writable first, then wrote into it
+            written = [list(inputs)[index] for index in outcome.written]
+            return outcome, _mutation(layer.forward, outcome, "its arguments", written)
+        if not outcome.read_only_write:
             return outcome, None
-        copies = [np.array(value, copy=True) for value in inputs.values()]
-        again = self.call(layer.forward, copies)
-        written = [name for name, copy, value in zip(inputs, copies, inputs.values())
-                   if not np.array_equal(copy, value, equal_nan=True)]
+        again = self.call(layer.forward, inputs.values(), writable=True, keep_cache=layer.has_cache)
+        written = [list(inputs)[index] for index in again.written]
         return again, _mutation(layer.forward, outcome, "its arguments", written)
 
     # -- forward ---------------------------------------------------------------------------------
     def run_forward(self, layer, case):
+        self.executor.release_all()  # the caches of the case before
         inputs, upstream = make_case_data(layer, case)
         # the loss's forward returns its own gradient: the reference's upstream is dloss = 1
         reference = Reference(layer, inputs, upstream if layer.loss_gradient else {})
@@ -199,7 +157,7 @@ class CaseRunner:
             ("dx",) if layer.loss_gradient else ())
         outcome, mutation = self._forward(layer, inputs)
         notes = self._notes(layer.forward, outcome)
-        if outcome.error is not None:
+        if outcome.failed:
             result = self._raised(layer.forward, outcome)
             result.notes += notes
             return result
@@ -244,6 +202,8 @@ class CaseRunner:
         if regime is None or regime.severity != WARNING:
             return result
         for problem in failures(result.problems):
+            if problem.kind not in ("value", "nan or inf"):  # a wrong shape is wrong anywhere
+                continue
             problem.severity = WARNING
             problem.pattern = "unstable far outside the course's range"
             problem.message += f". The inputs were {regime.description}; {regime.advice}"
@@ -251,25 +211,29 @@ class CaseRunner:
 
     # -- backward --------------------------------------------------------------------------------
     def run_backward(self, layer, case, second_look=True):
+        self.executor.release_all()  # the caches of the case before
         inputs, upstream = make_case_data(layer, case)
         # The forward's prints, warnings and writes belong to the forward's own row, not to this one.
         forward, _ = self._forward(layer, inputs)
-        if forward.error is not None:
+        if forward.failed:
             return self._raised(layer.forward, forward, prefix="cannot be checked: its forward ")
         values = as_tuple(forward.value)
         cache = values[-1] if len(values) == len(layer.outputs) + 1 else None
-        upstream_copies = [read_only_copy(value) for value in upstream.values()]
+        upstream_copies = list(upstream.values())
         if cache is None and not is_not_implemented(forward.value):
             return CaseResult("error", message=f"cannot be checked: {layer.forward} did not return "
                               f"{len(layer.outputs)} output(s) and a cache")
-        snapshot = freeze(cache)
+        if isinstance(cache, CacheRef):
+            self.executor.freeze(cache)
         outcome = self.call(layer.backward, upstream_copies + [cache])
         mutation = None
-        if _writes_read_only(outcome):  # note where, then check its math on writable copies
+        if outcome.read_only_write:  # note where, then check its math on writable copies
             outcome, mutation, cache = self._backward_writable(layer, inputs, upstream, outcome)
-            snapshot = []
+        elif outcome.written:        # it made a read-only upstream gradient writable, then wrote
+            mutation = _mutation(layer.backward, outcome, "its upstream gradient",
+                                 [list(upstream)[index] for index in outcome.written])
         notes = self._notes(layer.backward, outcome)
-        if outcome.error is not None:
+        if outcome.failed:
             result = self._raised(layer.backward, outcome)
             result.notes += notes
             if is_not_implemented(forward.value) and result.status == "error":
@@ -287,7 +251,7 @@ class CaseRunner:
         reference = Reference(layer, inputs, upstream)
         wants = reference.gradients()
         result = self._compare_all(layer, case, list(zip(names, grads)), wants, notes)
-        mutated = changed(snapshot)
+        mutated = self.executor.changed(cache) if isinstance(cache, CacheRef) and not mutation else []
         if mutation:
             result.problems.append(mutation)
         elif mutated:  # the array was made writable again by the implementation
@@ -299,20 +263,20 @@ class CaseRunner:
 
     def _backward_writable(self, layer, inputs, upstream, failed):
         """The backward again, on a fresh cache and writable upstream gradients; what it wrote into."""
-        forward = self.call(layer.forward, [np.array(value, copy=True) for value in inputs.values()])
+        forward = self.call(layer.forward, inputs.values(), writable=True, keep_cache=True)
         cache = as_tuple(forward.value)[-1]
-        snapshot = take_snapshot(cache)
-        copies = [np.array(value, copy=True) for value in upstream.values()]
-        outcome = self.call(layer.backward, copies + [cache])
-        written = [name for name, copy, value in zip(upstream, copies, upstream.values())
-                   if not np.array_equal(copy, value, equal_nan=True)] + changed(snapshot)
+        if isinstance(cache, CacheRef):
+            self.executor.freeze(cache, read_only=False)
+        outcome = self.call(layer.backward, list(upstream.values()) + [cache], writable=True)
+        written = [list(upstream)[index] for index in outcome.written if index < len(upstream)]
+        written += self.executor.changed(cache) if isinstance(cache, CacheRef) else []
         what = "its upstream gradient" if any(name in upstream for name in written) else "its cache"
         return outcome, _mutation(layer.backward, failed, what, written), cache
 
     def _repeatability(self, layer, case, upstream_copies, cache, grads):
         """The same cache must give the same gradients again, also after another forward."""
         again = self.call(layer.backward, upstream_copies + [cache])
-        if again.error is not None:
+        if again.failed:
             where = f" at {again.location}" if again.location else ""
             return [Problem("nondeterministic", None, f"{layer.backward} raises on a second call with "
                             f"the same cache: {again.error_text}{where}. A backward should only read "
@@ -320,10 +284,10 @@ class CaseRunner:
                             "course's numerical gradient check)", pattern="nondeterministic",
                             severity=WARNING, location=again.location)]
         other_inputs, _ = make_case_data(layer, type(case)(case.sizes, case.seed + 10**6, case.dtype))
-        self.call(layer.forward, [read_only_copy(value) for value in other_inputs.values()])
+        self.call(layer.forward, other_inputs.values(), keep_cache=True)
         after = self.call(layer.backward, upstream_copies + [cache])
         for label, outcome in (("a second call", again), ("another forward call", after)):
-            values = as_tuple(outcome.value) if outcome.error is None else None
+            values = as_tuple(outcome.value) if not outcome.failed else None
             same = values is not None and len(values) == len(grads) and all(
                 isinstance(a, np.ndarray) and np.array_equal(a, b, equal_nan=True)
                 for a, b in zip(values, grads))

@@ -6,7 +6,8 @@
 
 Exit status: 0 every checked function passes or only warns; 1 any fails, raises or is not
 implemented (or warns, with --strict); 2 the check cannot run at all (the file cannot be
-imported, bad arguments, an output that cannot be written).
+imported, bad arguments, an output that cannot be written); 3 an internal error of the checker;
+130 interrupted (Ctrl-C).
 """
 import argparse
 import json
@@ -16,11 +17,15 @@ import sys
 
 from rnn_autograd.gradcheck.api import DEFAULT_TIME_LIMIT, check_implementation
 from rnn_autograd.gradcheck.cases import DEFAULT_CASES
+from rnn_autograd.gradcheck.executors import DEFAULT_MEMORY_LIMIT
 from rnn_autograd.gradcheck.loading import LoadError
 import rnn_autograd
 from rnn_autograd.gradcheck.layers import ALL_FUNCTIONS, SEED_FUNCTIONS
 from rnn_autograd.gradcheck.report import (HEADER, has_details, junit_xml, render_failure, render_notes,
                                            render_row, render_summary)
+
+
+INTERNAL_ERROR = 3  # the checker itself failed: not "the implementation fails" (1), not usage (2)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -49,6 +54,12 @@ def build_parser():
     parser.add_argument("--require-all", action="store_true",
                         help="a function the file does not define fails (default: listed as missing)")
     parser.add_argument("--junit", metavar="PATH", help="also write a JUnit XML report to PATH")
+    parser.add_argument("--in-process", action="store_true",
+                        help="run the implementation in the checker's own process (faster start; "
+                             "default: a worker process of its own, which nothing it does can escape)")
+    parser.add_argument("--memory-limit", type=_positive_int, default=DEFAULT_MEMORY_LIMIT // 2**20,
+                        metavar="MB", help="memory the worker process may take, in MB "
+                                           f"(default {DEFAULT_MEMORY_LIMIT // 2**20})")
     parser.add_argument("--cases", type=_positive_int, default=DEFAULT_CASES, metavar="N",
                         help=f"cases per function (default {DEFAULT_CASES})")
     parser.add_argument("--seed", type=_non_negative_int, default=0, metavar="S",
@@ -114,10 +125,13 @@ class _Progress:
 def main(argv=None):
     try:
         return _main(argv)
-    except BrokenPipeError:  # output piped into `head` and cut: stop quietly, as Unix tools do
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return 1
+    except KeyboardInterrupt:  # Ctrl-C: the rows printed so far stand; 130 as shells expect
+        print("\nrnn-gradcheck: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # noqa: BLE001  a bug of the checker itself: its own exit code
+        print(f"rnn-gradcheck: internal error: {type(error).__name__}: {error} (please report it)",
+              file=sys.stderr)
+        return INTERNAL_ERROR
 
 
 def _main(argv):
@@ -163,7 +177,7 @@ def _main(argv):
 
     def print_header_once():
         while header:  # printed once the implementation has loaded, so a load error stands alone
-            print(header.pop(0), file=out, flush=True)
+            _say(header.pop(0), out)
 
     def on_progress(function, index, total):
         print_header_once()
@@ -174,12 +188,12 @@ def _main(argv):
         print_header_once()
         if args.quiet and result.status in ("pass", "missing"):
             return
-        print(render_row(result), file=out, flush=True)
+        _say(render_row(result), out)
         if has_details(result) and (result.diagnosis or result.replay):
-            print(render_failure(result), file=out, flush=True)
+            _say(render_failure(result), out)
         notes = render_notes(result)
         if notes:
-            print(notes, file=out, flush=True)
+            _say(notes, out)
 
     try:
         from rnn_autograd.gradcheck.cases import Case
@@ -189,8 +203,9 @@ def _main(argv):
                                       numeric=args.numeric, time_limit=args.time_limit, dtypes=dtypes,
                                       replay=args.replay, progress=on_progress, on_result=on_result,
                                       strict=args.strict, require_all=args.require_all,
-                                      on_load=lambda notes: [print(f"note: {note}", file=out)
-                                                             for note in notes])
+                                      in_process=args.in_process,
+                                      memory_limit=args.memory_limit * 2**20,
+                                      on_load=lambda notes: [_say(f"note: {note}", out) for note in notes])
     except LoadError as error:
         progress.clear()
         print(f"rnn-gradcheck: error: {error}", file=sys.stderr)
@@ -203,18 +218,28 @@ def _main(argv):
         print(f"rnn-gradcheck: error: {args.impl} defines none of the assignment's functions "
               f"({', '.join(SEED_FUNCTIONS[:3])}, ...)", file=sys.stderr)
         return 2
-    print(render_summary(report), file=out, flush=True)
+    _say(render_summary(report), out)
     if plot_path:
         _plot(report, plot_path, out)
     if json_path:
         text = json.dumps(report.to_json(), indent=2)
         if to_stdout_json:
-            print(text)
+            _say(text, sys.stdout)
         else:
             _write(json_path, text + "\n")
     if junit_path:
         _write(junit_path, junit_xml(report) + "\n")
     return 0 if report.ok else 1
+
+
+def _say(text, stream):
+    """Print a line of the report; if the reader went away (`| head -1`), go on without it, so
+    that the exit status is still the verdict."""
+    try:
+        print(text, file=stream, flush=True)
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
 
 
 def _unwritable(path):

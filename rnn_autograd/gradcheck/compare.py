@@ -137,7 +137,8 @@ def compare(name, got, want, expected_dtype, tolerance, sizes, dims_text=""):
     want = np.asarray(want)
     array = _as_array(got)
     if array is None:
-        return float("nan"), [Problem("type", name, f"{name} is a {type(got).__name__}; expected a "
+        return float("nan"), [Problem("type", name, f"{name} is a "
+                                      f"{getattr(got, 'type_name', type(got).__name__)}; expected a "
                                       f"numpy array of shape {want.shape}")]
     if array.shape != want.shape:
         message = f"{name} has shape {array.shape}; expected {want.shape}{dims_text}"

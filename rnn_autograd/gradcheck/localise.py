@@ -16,7 +16,6 @@ import numpy as np
 from autograd.tracer import getval
 
 from layer_contracts.dims import axis_of, gate_axis
-from rnn_autograd.gradcheck.check import read_only_copy
 from rnn_autograd.gradcheck.compare import compare, failures, tolerance_for
 from rnn_autograd.gradcheck.reference import as_tuple
 from rnn_autograd.gradcheck.layers import GATES, layer_named
@@ -168,12 +167,12 @@ def probe_timesteps(runner, layer, case, evidence):
     for s in range(T):
         upstream = {name: only_at(value, upstream_dims[name], s) for name, value in evidence.upstream.items()}
         # a fresh cache for every call: a backward may empty its cache (cache.pop())
-        forward = runner.call(layer.forward, [read_only_copy(v) for v in evidence.inputs.values()])
-        if forward.error is not None:
+        forward = runner.call(layer.forward, evidence.inputs.values(), keep_cache=True)
+        if forward.failed:
             return None
         cache = as_tuple(forward.value)[-1]
-        outcome = runner.call(layer.backward, [read_only_copy(v) for v in upstream.values()] + [cache])
-        if outcome.error is not None or not isinstance(outcome.value, (tuple, list)):
+        outcome = runner.call(layer.backward, list(upstream.values()) + [cache])
+        if outcome.failed or not isinstance(outcome.value, (tuple, list)):
             return None
         wants = evidence.reference.gradients({k: v.astype(np.float64) for k, v in upstream.items()})
         wrong = {}
