@@ -5,7 +5,7 @@ and without a cache or a backward pass: `autograd.grad` / `autograd.make_vjp` de
 gradient. Names are the manual forward names minus `_forward`:
 
     rnn_step, rnn, lstm_step (returns next_h, next_c), lstm, word_embedding,
-    temporal_affine, temporal_softmax_loss (returns the loss), sigmoid
+    temporal_affine, temporal_softmax_loss (returns the loss), sigmoid, affine
 
 Legend for every shape: N batch size, T sequence length, D input size, H hidden size,
 V vocabulary size, M output size. LSTM gates are packed i, f, o, g along the 4H axis.
@@ -14,6 +14,7 @@ The verification harness, where these twins meet `manual` (or your own implement
 is `rnn_autograd.gradcheck`; its command line is `rnn-gradcheck`.
 """
 from rnn_autograd.activations import sigmoid
+from rnn_autograd.affine import affine
 from rnn_autograd.embedding import word_embedding
 from rnn_autograd.lstm import lstm, lstm_step
 from rnn_autograd.rnn import rnn, rnn_step
@@ -23,5 +24,5 @@ __version__ = "0.1.0"
 
 __all__ = [
     "rnn_step", "rnn", "lstm_step", "lstm", "word_embedding",
-    "temporal_affine", "temporal_softmax_loss", "sigmoid",
+    "temporal_affine", "temporal_softmax_loss", "sigmoid", "affine",
 ]
