@@ -7,6 +7,9 @@ gradient. Names are the manual forward names minus `_forward`:
     rnn_step, rnn, lstm_step (returns next_h, next_c), lstm, word_embedding,
     temporal_affine, temporal_softmax_loss (returns the loss), sigmoid, affine
 
+and the image-captioning model of the same assignment, whose loss is one function of its
+parameters: captioning_loss (autograd.grad of it gives all eight gradients), sample_captions.
+
 Legend for every shape: N batch size, T sequence length, D input size, H hidden size,
 V vocabulary size, M output size. LSTM gates are packed i, f, o, g along the 4H axis.
 
@@ -15,6 +18,7 @@ is `rnn_autograd.gradcheck`; its command line is `rnn-gradcheck`.
 """
 from rnn_autograd.activations import sigmoid
 from rnn_autograd.affine import affine
+from rnn_autograd.captioning import captioning_loss, sample_captions
 from rnn_autograd.embedding import word_embedding
 from rnn_autograd.lstm import lstm, lstm_step
 from rnn_autograd.rnn import rnn, rnn_step
@@ -25,4 +29,5 @@ __version__ = "0.1.0"
 __all__ = [
     "rnn_step", "rnn", "lstm_step", "lstm", "word_embedding",
     "temporal_affine", "temporal_softmax_loss", "sigmoid", "affine",
+    "captioning_loss", "sample_captions",
 ]
