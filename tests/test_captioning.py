@@ -141,6 +141,8 @@ def test_loss_and_gradients_match_autograd(cell_type, sizes, padding, seed):
         assert_close(grads[name], expected_grads[name], GRADIENT_RTOL, GRADIENT_ATOL,
                      f"{cell_type}: d{name}")
     assert np.any(grads["b_proj"] != 0)  # the projection's bias does get a gradient
+    # <NULL> is fed in only after a caption's end, where every later step is masked: exactly 0
+    assert np.all(grads["W_embed"][NULL] == 0)
 
 
 def test_fixed_cases_cover_what_they_claim():
