@@ -34,7 +34,7 @@ BUG_FILES = sorted(CLASSIFIERS.glob("bug_*.py"))
 CORRECT_FILES = [MODELS / "course2019" / "cs231n" / "classifiers" / "rnn.py",
                  CLASSIFIERS / "rnn.py", CLASSIFIERS / "correct_stops_at_own_end.py",
                  Path(__file__).resolve().parents[1] / "manual" / "captioning.py"]
-STATUSES = ("pass", "fail", "error", "not_implemented", "missing")
+STATUSES = ("pass", "warn", "fail", "error", "not_implemented", "missing")
 MISTAKE_IDS = {mistake.id for mistake in LOSS_MISTAKES} | {
     "fed_captions", "cell_type_ignored", "feeds_start_every_step", "stops_batch_at_first_end",
     "stores_the_word_fed_in"}
@@ -103,7 +103,8 @@ def test_correct_models_pass(path):
     assert set(report.results) == {"loss", "sample"}
     for result in report.results.values():
         assert result.cases == 18  # 8 cases and one float32 case, for both cells
-        assert not result.notes, result.notes
+        assert not result.notes and not result.warnings, result.notes + result.warnings
+        assert result.link.startswith("docs/captioning.md#")
     assert report.results["loss"].worst_error < 1e-13
 
 
@@ -219,7 +220,7 @@ def test_report_is_json_and_renders_like_the_functions_report():
     assert render_summary(report).startswith("NOT OK: 2 functions: 1 FAIL, 1 pass")
 
 
-def test_a_float32_model_answering_in_float64_passes_with_a_warning(tmp_path):
+def test_a_float32_model_answering_in_float64_warns(tmp_path):
     path = tmp_path / "upcasting.py"
     path.write_text(
         "import numpy as np\nfrom manual.captioning import CaptioningRNN as Base\n\n\n"
@@ -229,8 +230,11 @@ def test_a_float32_model_answering_in_float64_passes_with_a_warning(tmp_path):
         "        return np.float64(loss), {k: v.astype(np.float64) for k, v in grads.items()}\n")
     report = check_model(str(path), only=["loss"], cases=1)
     result = report.results["loss"]
-    assert result.status == "pass", result.diagnosis
-    assert any(note.startswith("warning: loss is float64 in a float32 model") for note in result.notes)
+    assert result.status == "warn" and report.ok, result.diagnosis
+    assert any(warning.startswith("W_proj is float64 for float32 inputs") for warning in result.warnings)
+    assert "warnings do not fail the check" in result.diagnosis
+    strict = check_model(str(path), only=["loss"], cases=1, strict=True)
+    assert strict.results["loss"].status == "fail" and not strict.ok
 
 
 # ---------------------------------------------------------------------------------------------

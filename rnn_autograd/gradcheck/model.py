@@ -23,7 +23,9 @@ projection that forgets it), across small random sizes for both cell types.
   token up to each caption's first <END> (after it, a caption may stop or run on, as the
   course allows), on batches where one caption ends before another.
 
-Statuses, as for the functions: pass, fail, error, not_implemented, missing.
+Statuses, as for the functions: pass, warn, fail, error, not_implemented, missing. A warning
+(a float64 answer from the course's default float32 model) does not fail the check unless
+`strict`.
 """
 import inspect
 import sys
@@ -37,13 +39,16 @@ import numpy as np
 
 from layer_contracts.captioning import PARAMETER_NAMES
 from rnn_autograd.gradcheck.calling import call
-from rnn_autograd.gradcheck.compare import compare, normwise_error, tolerance_for
+from rnn_autograd.gradcheck.compare import WARNING, compare, normwise_error, tolerance_for
 from rnn_autograd.gradcheck.layers import LAYERS, OPTIONAL_FUNCTIONS, SEED_FUNCTIONS
 from rnn_autograd.gradcheck.loading import LoadError, _package_of, load_implementation
 from rnn_autograd.gradcheck.model_reference import (LOSS_MISTAKES, SAMPLE_MISTAKES, Tokens,
                                                     first_end, greedy_decoding, loss_and_gradients)
 
 PARTS = ("loss", "sample")
+PASSING = ("pass", "warn")
+LINKS = {"loss": "docs/captioning.md#where-each-gradient-comes-from",
+         "sample": "docs/captioning.md#captioningrnnsample"}
 CLASS_NAME = "CaptioningRNN"
 LAYER_FUNCTIONS = SEED_FUNCTIONS + OPTIONAL_FUNCTIONS
 DEFAULT_MODEL_CASES = 8      # per cell type and part: fixed cases first, then random sizes
@@ -79,7 +84,14 @@ class ModelResult:
     error_type: str | None = None
     error_message: str | None = None
     location: str | None = None
-    notes: list = field(default_factory=list)    # warnings included (float32 results, ...)
+    link: str | None = None             # the derivation: docs/captioning.md#...
+    required: bool = False              # as FunctionResult's: a missing part never fails here
+    warnings: list = field(default_factory=list)  # what is suspect but not wrong
+    notes: list = field(default_factory=list)
+
+    @property
+    def passed(self):
+        return self.status in PASSING or self.status == "missing"
 
     def to_json(self):
         return dict(self.__dict__)
@@ -94,18 +106,26 @@ class ModelReport:
     cases: int
     results: dict                       # "loss" / "sample" -> ModelResult
     seconds: float = 0.0
+    strict: bool = False
+    notes: list = field(default_factory=list)  # about the file itself, from the loader
 
     @property
     def checked(self):
         return [r for r in self.results.values() if r.status != "missing"]
 
     @property
+    def missing(self):
+        return [r.function for r in self.results.values() if r.status == "missing"]
+
+    @property
     def ok(self):
-        return bool(self.checked) and all(r.status == "pass" for r in self.checked)
+        """True when every checked part passes or only warns."""
+        return bool(self.checked) and all(r.passed for r in self.results.values())
 
     def to_json(self):
         return {"ok": self.ok, "implementation": self.implementation, "class": self.class_name,
-                "seed": self.seed, "cases_per_part": self.cases, "seconds": round(self.seconds, 3),
+                "seed": self.seed, "cases_per_part": self.cases, "strict": self.strict,
+                "seconds": round(self.seconds, 3), "notes": self.notes,
                 "parts": {name: result.to_json() for name, result in self.results.items()}}
 
 
@@ -442,29 +462,25 @@ class _ModelChecker:
             return dict(result, status="fail", wrong=missing,
                         message=f"grads has {len(PARAMETER_NAMES) - len(missing)} of the "
                         f"{len(PARAMETER_NAMES)} parameters: no {', '.join(missing)}")
-        problems, worst = self._compare(case, loss, grads, want_loss, want_grads, result["notes"])
+        problems, warnings, worst = self._compare(case, loss, grads, want_loss, want_grads)
         return dict(result, status="fail" if problems else "pass", problems=problems, error=worst,
-                    wrong=[problem.array for problem in problems])
+                    warnings=warnings, wrong=[problem.array for problem in problems])
 
-    def _compare(self, case, loss, grads, want_loss, want_grads, notes):
+    def _compare(self, case, loss, grads, want_loss, want_grads):
+        """(failures, warning messages, worst error) of the loss and the eight gradients."""
         tolerance = tolerance_for(case.dtype)
         sizes = dict(N=case.N, T=case.T1 - 1, D=case.D, H=case.H, V=case.V)
-        problems, worst = [], 0.0
+        problems, warnings, worst = [], [], 0.0
         for name, got, want in [("loss", loss, want_loss)] + [
                 (name, grads[name], want_grads[name]) for name in PARAMETER_NAMES]:
-            expected_dtype = case.dtype
-            if case.dtype == "float32" and getattr(got, "dtype", None) == np.float64:
-                note = (f"warning: {name} is float64 in a float32 model (the course's layers "
-                        "allow it; float32 in, float32 out is what they should do)")
-                if note not in notes:
-                    notes.append(note)
-                expected_dtype = "float64"
-            error, problem = compare(name, got, want, expected_dtype, tolerance, sizes)
-            if problem:
-                problems.append(problem)
-            elif error == error:
+            error, found = compare(name, got, want, case.dtype, tolerance, sizes)
+            failures = [problem for problem in found if problem.severity != WARNING]
+            warnings += [f"{problem.message} (in the float32 case {case.text()})"
+                         for problem in found if problem.severity == WARNING]
+            problems += failures[:1]
+            if not failures and error == error:
                 worst = max(worst, error)
-        return problems, worst
+        return problems, warnings, worst
 
     def matching_mistake(self, case, run):
         """The usual mistake whose answer is the student's answer, as (id, text), or None."""
@@ -538,7 +554,8 @@ class _ModelChecker:
                         f"{shape}; expected an (N, max_length) = {want.shape} array of word indices")
         if got.dtype.kind not in "iu":
             if got.dtype.kind == "f" and np.all(got == np.round(got)):
-                result["notes"].append(f"sample returned {got.dtype} word indices; integers expected")
+                result["warnings"] = [f"sample returned {got.dtype} word indices; the course's "
+                                      "are integers (np.int32)"]
                 got = got.astype(np.int64)
             else:
                 return dict(result, status="fail", wrong=["captions"],
@@ -606,7 +623,7 @@ def _layer_groups(names):
     return groups
 
 
-def _check_loss(checker, cases, impl_label):
+def _check_loss(checker, cases, impl_label, strict=False):
     result = ModelResult("loss", "pass")
     worst = {}
     start = time.perf_counter()
@@ -614,6 +631,7 @@ def _check_loss(checker, cases, impl_label):
         run = checker.run_loss(case)
         result.cases = index + 1
         result.notes += [note for note in run["notes"] if note not in result.notes]
+        result.warnings += [warning for warning in run.get("warnings", []) if warning not in result.warnings]
         if run["status"] == "pass":
             worst[case.dtype] = max(worst.get(case.dtype, 0.0), run["error"])
             continue
@@ -631,8 +649,19 @@ def _check_loss(checker, cases, impl_label):
         result.worst_error = max(errors) if errors else None
     if result.status != "pass":
         result.replay = f"rnn-gradcheck --model {impl_label} --only loss --replay {case.text()}"
+    _settle_warnings(result, strict)
     result.seconds = time.perf_counter() - start
     return result
+
+
+def _settle_warnings(result, strict):
+    """pass with warnings is warn; with strict, warn is fail and the warnings are its diagnosis."""
+    if result.status != "pass" or not result.warnings:
+        return
+    result.status = "fail" if strict else "warn"
+    result.diagnosis = "\n".join(result.warnings[:3])
+    if not strict:
+        result.diagnosis += "\nwarnings do not fail the check (the math is right); strict makes them fail"
 
 
 def _diagnose_loss(checker, case, run, result):
@@ -751,7 +780,7 @@ def _layers_alone(checker, culprits):
     return lines, failing
 
 
-def _check_sample(checker, cases, impl_label):
+def _check_sample(checker, cases, impl_label, strict=False):
     result = ModelResult("sample", "pass")
     start = time.perf_counter()
     skipped = 0
@@ -763,6 +792,7 @@ def _check_sample(checker, cases, impl_label):
             continue
         result.cases += 1
         result.notes += [note for note in run["notes"] if note not in result.notes]
+        result.warnings += [warning for warning in run.get("warnings", []) if warning not in result.warnings]
         ends = run["ends"]
         early_end |= bool(len(set(ends.tolist())) > 1 and ends.min() < run["max_length"] - 1)
         if run["status"] == "pass":
@@ -796,6 +826,7 @@ def _check_sample(checker, cases, impl_label):
         result.notes.append(f"{skipped} case(s) skipped: two words tie for the greedy choice")
     if result.status == "pass" and not early_end and result.cases:
         result.notes.append("no case had one caption end before another")
+    _settle_warnings(result, strict)
     result.seconds = time.perf_counter() - start
     return result
 
@@ -806,7 +837,7 @@ def _case_words(case):
 
 
 def check_model(path, only=None, cases=DEFAULT_MODEL_CASES, seed=0, time_limit=DEFAULT_TIME_LIMIT,
-                dtypes=("float64", "float32"), replay=None, on_result=None):
+                dtypes=("float64", "float32"), replay=None, on_result=None, strict=False):
     """Check the captioning model of a course file against the autograd twin; return a ModelReport.
 
     Inputs:
@@ -818,6 +849,7 @@ def check_model(path, only=None, cases=DEFAULT_MODEL_CASES, seed=0, time_limit=D
     - dtypes: dtypes of the cases; a float32 case uses the course's default dtype
     - replay: one case in ModelCase text ("cell_type=lstm,N=1,T1=2,...,seed=5,dtype=float64")
     - on_result: callable(ModelResult) called as soon as each part is done
+    - strict: warnings (float64 answers from a float32 model) fail the part
 
     Raises LoadError (one line) if the file cannot be imported or has no model class, and
     ValueError for an unknown part in `only` or a malformed replay case.
@@ -829,9 +861,9 @@ def check_model(path, only=None, cases=DEFAULT_MODEL_CASES, seed=0, time_limit=D
         raise ValueError(f"unknown part(s) of the model: {', '.join(unknown)}; expected loss, sample")
     replayed = [ModelCase.parse(replay)] if replay else None
     with _package_imported_afresh(path):
-        module, label = load_implementation(path)
+        module, label, load_notes = load_implementation(path)
         model_class = find_model_class(module)
-        bundled, _ = load_implementation("manual")
+        bundled = load_implementation("manual")[0]
         checker = _ModelChecker(model_class, bundled, time_limit)
         impl_label = path if isinstance(path, str) else label
         results = {}
@@ -843,8 +875,9 @@ def check_model(path, only=None, cases=DEFAULT_MODEL_CASES, seed=0, time_limit=D
             else:
                 check = _check_loss if part == "loss" else _check_sample
                 results[part] = check(checker, replayed or model_cases(cases, seed, tuple(dtypes)),
-                                      impl_label)
+                                      impl_label, strict)
+                results[part].link = LINKS[part]
             if on_result:
                 on_result(results[part])
     return ModelReport(label, model_class.__name__, seed, len(replayed) if replayed else cases,
-                       results, time.perf_counter() - started)
+                       results, time.perf_counter() - started, strict, list(load_notes))
