@@ -9,6 +9,8 @@ Size letters (the legend used throughout the project):
 A dimension is written as a letter ("H") or a multiple of one ("4H", the packed LSTM gates);
 `layer_contracts.dims` parses that language, for everyone.
 """
+import math
+
 import numpy as np
 
 from layer_contracts import dims
@@ -73,6 +75,35 @@ class Contract:
                 self.sizes[letter] = size // factor
                 self.source[letter] = name
         return got
+
+    def bind(self, letter, size, source):
+        """Fix the size of a letter from something other than an axis of an argument, such as
+        the vocabulary size len(word_to_idx); `source` is what the error messages name."""
+        self.sizes[letter] = int(size)
+        self.source[letter] = source
+
+    def flattened_floats(self, name, array, dims_text):
+        """A floating-point array (N, d_1, ..., d_k), k >= 1, read as the (N, D) matrix of its
+        rows flattened, D = d_1 * ... * d_k: the input of the course's affine layer.
+
+        `dims_text` names the two axes of that matrix, e.g. "N,D" (no multiples such as 4H).
+        """
+        self._array(name, array)
+        (_, rows), (_, columns) = dims.parse(dims_text)
+        got = tuple(array.shape)
+        shape = f"({rows}, d_1, ..., d_k)"
+        if len(got) < 2:
+            self._fail(ValueError, f"{name} has shape {got}; expected {shape}, read as "
+                       f"({rows}, {columns}) with {columns} = d_1 * ... * d_k")
+        for letter, size, meaning in ((rows, got[0], rows), (columns, math.prod(got[1:]),
+                                                             "d_1 * ... * d_k")):
+            if letter not in self.sizes:
+                self.bind(letter, size, name)
+            elif size != self.sizes[letter]:
+                self._fail(ValueError, f"{name} has shape {got}; expected {shape} with {meaning} "
+                           f"= {self.sizes[letter]} ({letter} = {self.sizes[letter]} from "
+                           f"{self.source[letter]})")
+        self.floating(name, array)
 
     def floats(self, name, array, dims):
         """A floating-point array of the given dims, in the same dtype as the other floats."""

@@ -11,9 +11,15 @@ H hidden size, V vocabulary size, M output size. LSTM gates are packed i, f, o, 
 4H axis. Floating-point inputs must share one dtype, and every output and gradient keeps it
 (float32 in, float32 out). No function modifies its arguments, an upstream gradient or a cache.
 
+Beyond the 14: `affine_forward` / `affine_backward` (the course's later `rnn_layers.py` files
+carry them), and `CaptioningRNN`, the image-captioning model of the same assignment, composed
+from these layers (manual/captioning.py).
+
 The autograd twins of these layers live in `rnn_autograd`; this package never imports autograd.
 """
 from manual.activations import sigmoid
+from manual.affine import affine_backward, affine_forward
+from manual.captioning import CaptioningRNN
 from manual.embedding import word_embedding_backward, word_embedding_forward
 from manual.lstm import lstm_backward, lstm_forward, lstm_step_backward, lstm_step_forward
 from manual.rnn import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
@@ -26,4 +32,6 @@ __all__ = [
     "lstm_step_forward", "lstm_step_backward", "lstm_forward", "lstm_backward",
     "temporal_affine_forward", "temporal_affine_backward",
     "temporal_softmax_loss",
+    "affine_forward", "affine_backward",
+    "CaptioningRNN",
 ]

@@ -4,7 +4,7 @@ Timings belong to `python -m benchmarks.run`, never to assertions here (the mach
 and noisy). What is checked: the command runs at the small size, every registered layer is
 timed for manual and rnn_autograd in both dtypes after agreeing with manual, the JSON has the
 fields `benchmarks.targets` reads, and the matrix-product floor runs.
-The timed layers are the registry's layers with a backward: 7 of them (not sigmoid).
+The timed layers are the registry's layers with a backward: 8 of them (not sigmoid).
 """
 import json
 import subprocess

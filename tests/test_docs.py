@@ -7,8 +7,8 @@ Conventions the docs follow (see docs/README.md, "How the code is quoted"):
 
 A quoted line must appear in that file verbatim up to spacing (runs of whitespace are collapsed);
 a block's lines must be consecutive lines of the file, each with or without its trailing
-comment. These tests check every quotation, that each of the 14 seed functions has its own
-`##` section, and that every relative link in docs/ leads to an existing file and anchor.
+comment. These tests check every quotation, that each of the 14 seed functions (and the
+optional affine pair) has its own `##` section, and that every relative link in docs/ leads to an existing file and anchor.
 """
 import dataclasses
 import difflib
@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 import manual
-from rnn_autograd.gradcheck.layers import SEED_FUNCTIONS
+from rnn_autograd.gradcheck.layers import OPTIONAL_FUNCTIONS, SEED_FUNCTIONS
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 DOCS = REPOSITORY / "docs"
@@ -221,7 +221,7 @@ def anchors(doc):
     return set(sections(doc))
 
 
-@pytest.mark.parametrize("function", SEED_FUNCTIONS)
+@pytest.mark.parametrize("function", SEED_FUNCTIONS + OPTIONAL_FUNCTIONS)
 def test_every_seed_function_has_a_section(function):
     owners = [doc for doc in DOC_FILES if sections(doc).get(function, (0,))[0] == 2]
     assert len(owners) == 1, f"{function}: want one `## {function}` section in docs/, got {owners}"

@@ -1,4 +1,4 @@
-"""`manual` against its autograd twin, for each of the 14 seed functions.
+"""`manual` against its autograd twin, for each of the 14 seed functions and the optional affine.
 
 - forward functions: the outputs of `manual` equal those of `rnn_autograd` (the reference);
 - backward functions: every gradient equals autograd's vector-Jacobian product for random
@@ -92,10 +92,13 @@ def test_gradients_match_autograd_vjp_random_sizes(function, sizes, seed):
 
 
 def test_every_seed_function_is_covered():
-    """The two lists above cover all 14 seed functions of the registry."""
-    from rnn_autograd.gradcheck.layers import SEED_FUNCTIONS
+    """The two lists above cover all 14 seed functions of the registry, and the optional
+    affine pair; the optional functions are not counted among the seed's."""
+    from rnn_autograd.gradcheck.layers import OPTIONAL_FUNCTIONS, SEED_FUNCTIONS
     assert len(SEED_FUNCTIONS) == 14
-    assert set(FORWARD_FUNCTIONS) | set(GRADIENT_FUNCTIONS) == set(SEED_FUNCTIONS)
+    assert OPTIONAL_FUNCTIONS == ("affine_forward", "affine_backward")
+    assert not set(SEED_FUNCTIONS) & set(OPTIONAL_FUNCTIONS)
+    assert set(FORWARD_FUNCTIONS) | set(GRADIENT_FUNCTIONS) == set(SEED_FUNCTIONS) | set(OPTIONAL_FUNCTIONS)
 
 
 # ---------------------------------------------------------------------------------------------

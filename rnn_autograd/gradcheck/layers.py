@@ -5,6 +5,10 @@ autograd reference in this package and describes the arguments, so that random c
 made for any layer the same way. Adding a layer = a forward (and backward) in `manual/`, a
 reference in `rnn_autograd/`, and one entry in `LAYERS`.
 
+The 14 functions of the seed file are `SEED_FUNCTIONS`. A layer marked `optional` (the affine
+pair, which only the course's later files carry) is tested like the others, but an
+implementation that lacks it is not incomplete: its names are `OPTIONAL_FUNCTIONS`.
+
 Dims are written with the legend letters (N batch, T time, D input, H hidden, V vocabulary,
 M output); "4H" is the packed LSTM gate axis, in the order i, f, o, g.
 """
@@ -177,6 +181,14 @@ LAYERS = (
         outputs=("loss",), output_dims=("",),
         wrt=("x",), has_cache=False, loss_gradient=True,
     ),
+    LayerSpec(
+        # x may have any trailing shape (N, d_1, ..., d_k); the cases use the 2-D (N, D).
+        name="affine", forward="affine_forward", backward="affine_backward",
+        reference=rnn_autograd.affine,
+        args=(Arg("x", "N,D"), Arg("w", "D,M", "weight"), Arg("b", "M", "bias", 0.5)),
+        outputs=("out",), output_dims=("N,M",),
+        wrt=("x", "w", "b"), optional=True,
+    ),
 )
 
 # The assignment's 14 functions, and the extras that some years' files carry and that are
@@ -192,7 +204,7 @@ def layer_named(name):
 
 
 def layer_of(function):
-    """The LayerSpec that covers a seed function name (forward or backward)."""
+    """The LayerSpec that covers a function name (forward or backward, seed or optional)."""
     for layer in LAYERS:
         if function in layer.functions:
             return layer

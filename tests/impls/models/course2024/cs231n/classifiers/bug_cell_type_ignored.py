@@ -1,0 +1,34 @@
+"""loss always runs the vanilla RNN: right for cell_type='rnn', an error for 'lstm'."""
+import numpy as np
+
+from ..rnn_layers import *
+from .rnn import CaptioningRNN as CorrectCaptioningRNN
+
+EXPECTED = dict(part="loss", status="error", source="model", mistake="cell_type_ignored", wrong=None, layers=(), also_fail=())
+
+
+class CaptioningRNN(CorrectCaptioningRNN):
+    def loss(self, features, captions):
+        captions_in = captions[:, :-1]
+        captions_out = captions[:, 1:]
+
+        mask = (captions_out != self._null)
+
+        W_proj, b_proj = self.params['W_proj'], self.params['b_proj']
+        W_embed = self.params['W_embed']
+        Wx, Wh, b = self.params['Wx'], self.params['Wh'], self.params['b']
+        W_vocab, b_vocab = self.params['W_vocab'], self.params['b_vocab']
+
+        loss, grads = 0.0, {}
+        h0, cache_proj = affine_forward(features, W_proj, b_proj)
+        x, cache_embed = word_embedding_forward(captions_in, W_embed)
+        h, cache_rnn = rnn_forward(x, h0, Wx, Wh, b)  # BUG: cell_type ignored
+        scores, cache_vocab = temporal_affine_forward(h, W_vocab, b_vocab)
+        loss, dscores = temporal_softmax_loss(scores, captions_out, mask)
+
+        dh, grads['W_vocab'], grads['b_vocab'] = temporal_affine_backward(dscores, cache_vocab)
+        dx, dh0, grads['Wx'], grads['Wh'], grads['b'] = rnn_backward(dh, cache_rnn)
+        grads['W_embed'] = word_embedding_backward(dx, cache_embed)
+        _, grads['W_proj'], grads['b_proj'] = affine_backward(dh0, cache_proj)
+
+        return loss, grads
