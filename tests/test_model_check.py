@@ -279,3 +279,24 @@ def test_the_checkers_correct_variant_is_the_twin(cell_type):
     twin = rnn_autograd.captioning_loss(params, features, captions, tokens.null, cell_type)
     assert ours == pytest.approx(twin, rel=SAME_LOSS_RTOL)
     assert MISTAKE_MATCH_TOLERANCE["float64"] < 1e-6
+
+
+def test_the_command_line_checks_a_model_with_the_same_rows_and_exit_codes():
+    import json
+    import subprocess
+    import sys
+    folder = Path(__file__).resolve().parent / "impls" / "models" / "course2024" / "cs231n" / "classifiers"
+
+    def run(*arguments):
+        return subprocess.run([sys.executable, "-m", "rnn_autograd.gradcheck", *map(str, arguments)],
+                              capture_output=True, text=True, timeout=300)
+    correct = run("--model", folder / "rnn.py", "--json", "-")
+    assert correct.returncode == 0, correct.stderr
+    assert set(json.loads(correct.stdout)["parts"]) == {"loss", "sample"}
+    swapped = run("--model", folder / "bug_captions_swapped.py", "--only", "loss")
+    assert swapped.returncode == 1
+    assert "captions_in and captions_out are swapped" in swapped.stdout
+    assert run("--model", folder / "no_model.py").returncode == 2
+    both = run("--model", folder / "rnn.py", "--impl", "manual")
+    assert both.returncode == 2 and "give one of them" in both.stderr
+    assert run("--model", folder / "rnn.py", "--only", "lstm_backward").returncode == 2

@@ -42,7 +42,10 @@ def build_parser():
         epilog="the assignment's functions: " + ", ".join(SEED_FUNCTIONS)
                + " (and affine_forward, affine_backward where the file has them)")
     parser.add_argument("--version", action="version", version=f"%(prog)s {rnn_autograd.__version__}")
-    parser.add_argument("--impl", default="manual", metavar="FILE_OR_MODULE",
+    parser.add_argument("--model", metavar="PATH",
+                        help="check a captioning model instead: the course's classifiers/rnn.py "
+                             "(CaptioningRNN.loss and .sample; --only loss,sample)")
+    parser.add_argument("--impl", default=None, metavar="FILE_OR_MODULE",
                         help="a .py file or an importable module defining some or all of the 14 "
                              "functions (default: the bundled manual package)")
     parser.add_argument("--only", metavar="NAME[,NAME...]",
@@ -136,14 +139,19 @@ def main(argv=None):
 
 def _main(argv):
     args = build_parser().parse_args(argv)
+    if args.model and args.impl:
+        print("rnn-gradcheck: error: --model and --impl check different things; give one of them",
+              file=sys.stderr)
+        return 2
+    args.impl = args.impl or "manual"
+    names = ("loss", "sample") if args.model else ALL_FUNCTIONS
     only = None
     if args.only is not None:
         only = [name.strip() for name in args.only.split(",") if name.strip()]
-        unknown = [name for name in only if name not in ALL_FUNCTIONS]
+        unknown = [name for name in only if name not in names]
         if unknown or not only:
-            what = f"unknown function name(s) in --only: {', '.join(unknown)}" if unknown else "--only names no function"
-            print(f"rnn-gradcheck: error: {what}; expected some of: {', '.join(ALL_FUNCTIONS)}",
-                  file=sys.stderr)
+            what = f"unknown name(s) in --only: {', '.join(unknown)}" if unknown else "--only names nothing"
+            print(f"rnn-gradcheck: error: {what}; expected some of: {', '.join(names)}", file=sys.stderr)
             return 2
     if args.replay is not None and not args.replay.strip():
         print("rnn-gradcheck: error: --replay needs a case, such as N=1,T=2,D=1,H=1,seed=0,dtype=float64",
@@ -171,6 +179,8 @@ def _main(argv):
             print(f"rnn-gradcheck: error: --plot needs matplotlib, which is not installed: {INSTALL_HINT}",
                   file=sys.stderr)
             return 2
+    if args.model:
+        return _check_model(args, only, dtypes, out, json_path, junit_path)
     header = [f"rnn-gradcheck: checking {args.impl} against the rnn_autograd reference "
               f"({'replaying one case' if args.replay else f'{args.cases} cases per function'}, "
               f"seed {args.seed})", HEADER]
@@ -224,6 +234,37 @@ def _main(argv):
     if json_path:
         text = json.dumps(report.to_json(), indent=2)
         if to_stdout_json:
+            _say(text, sys.stdout)
+        else:
+            _write(json_path, text + "\n")
+    if junit_path:
+        _write(junit_path, junit_xml(report) + "\n")
+    return 0 if report.ok else 1
+
+
+def _check_model(args, only, dtypes, out, json_path, junit_path):
+    """--model PATH: the captioning model's loss and sample, with the same rows and exit codes."""
+    from rnn_autograd.gradcheck.model import check_model
+    _say(f"rnn-gradcheck: checking the captioning model of {args.model} against the rnn_autograd "
+         f"reference (seed {args.seed})", out)
+    _say(HEADER.replace("function", "part    ", 1), out)
+
+    def on_result(result):
+        _say(render_row(result), out)
+        if has_details(result) and (result.diagnosis or result.replay):
+            _say(render_failure(result), out)
+    try:
+        options = {} if args.cases == DEFAULT_CASES else {"cases": args.cases}
+        report = check_model(args.model, only=only, seed=args.seed, time_limit=args.time_limit,
+                             dtypes=dtypes, replay=args.replay, on_result=on_result,
+                             strict=args.strict, **options)
+    except (LoadError, ValueError) as error:
+        print(f"rnn-gradcheck: error: {error}", file=sys.stderr)
+        return 2
+    _say(render_summary(report).replace(" function", " part"), out)
+    if json_path:
+        text = json.dumps(report.to_json(), indent=2)
+        if json_path == "-":
             _say(text, sys.stdout)
         else:
             _write(json_path, text + "\n")

@@ -389,7 +389,7 @@ class _ModelChecker:
         except ValueError:
             pass  # no signature to read (a builtin): just try
         outcome = self._call(self.model_class, word_to_idx, **arguments)
-        if outcome.error is not None:
+        if outcome.failed:
             return None, ("error", f"{self.model_class.__name__}(word_to_idx, {shown}) raised "
                           f"{outcome.error_text}", outcome)
         model = outcome.value
@@ -431,7 +431,7 @@ class _ModelChecker:
             outcome = self._call(model.loss, _read_only(features), _read_only(captions))
         result = dict(notes=list(notes), outcome=outcome, tokens=tokens, params=params,
                       features=features, captions=captions)
-        if outcome.error is not None:
+        if outcome.failed:
             return dict(result, status="error", message=f"loss raised {outcome.error_text}")
         value = outcome.value
         if value is None:
@@ -543,7 +543,7 @@ class _ModelChecker:
         with self.switch.using(dict(layers or {})):
             outcome = self._call(model.sample, _read_only(features), max_length=max_length)
         result["outcome"] = outcome
-        if outcome.error is not None:
+        if outcome.failed:
             return dict(result, status="error", message=f"sample raised {outcome.error_text}")
         if outcome.value is None:
             return dict(result, status="not_implemented", message="sample returned None")
@@ -666,9 +666,9 @@ def _settle_warnings(result, strict):
 
 def _diagnose_loss(checker, case, run, result):
     lines = [f"failing case: {_case_words(case)}"]
-    if run.get("outcome") is not None and run["outcome"].error is not None:
-        result.error_type = type(run["outcome"].error).__name__
-        result.error_message = str(run["outcome"].error)
+    if run.get("outcome") is not None and run["outcome"].failed:
+        result.error_type = run["outcome"].error_type
+        result.error_message = run["outcome"].error_text
         result.location = run["outcome"].location
     message = run.get("message") or ""
     if run.get("problems"):
@@ -802,9 +802,9 @@ def _check_sample(checker, cases, impl_label, strict=False):
         result.wrong = list(run.get("wrong", []))
         lines = [f"failing case: {_case_words(case)}, max_length={run['max_length']}"]
         outcome = run.get("outcome")
-        if outcome is not None and outcome.error is not None:
-            result.error_type = type(outcome.error).__name__
-            result.error_message = str(outcome.error)
+        if outcome is not None and outcome.failed:
+            result.error_type = outcome.error_type
+            result.error_message = outcome.error_text
             result.location = outcome.location
         lines.append(run.get("message", "") + (f" (at {result.location})" if result.location else ""))
         if run["status"] == "fail" and "got" in run:
