@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 import rnn_autograd
-from rnn_autograd.gradcheck.cases import DEFAULT_CASES, Case, schedule
+from rnn_autograd.gradcheck.cases import DEFAULT_CASES, Case, parse_size, schedule, sized_cases
 from rnn_autograd.gradcheck.check import CaseRunner
 from rnn_autograd.gradcheck.compare import FAILURE, WARNING, Problem, failures, tolerance_for
 from rnn_autograd.gradcheck.inputs import extreme_regime
@@ -168,8 +168,10 @@ def _group_key(problem):
 
 class _Checker:
     def __init__(self, executor, impl_argument, cases, seed, numeric, dtypes, progress,
-                 strict=False, budget=FUNCTION_BUDGET):
+                 strict=False, budget=FUNCTION_BUDGET, size=None, size_only=False):
         self.executor = executor
+        self.size = size            # sizes of the --size cases, or None
+        self.size_only = size_only
         self.impl_argument = impl_argument
         self.cases = cases
         self.seed = seed
@@ -186,7 +188,14 @@ class _Checker:
     def run_case(self, layer, function, case):
         if function == layer.forward:
             return self.runner.run_forward(layer, case)
-        return self.runner.run_backward(layer, case)
+        # at the user's size, the second-call checks (a warning, seen at small sizes) are skipped
+        return self.runner.run_backward(layer, case, second_look=not case.sized)
+
+    def cases_for(self, layer):
+        if isinstance(self.cases, list):
+            return self.cases
+        small = [] if self.size_only else schedule(layer, self.cases, self.seed, self.dtypes)
+        return small + (sized_cases(self.size, self.seed, self.dtypes) if self.size else [])
 
     def _numeric(self, layer, function, case, result):
         """--numeric: check this passing case against finite differences as well."""
@@ -224,7 +233,7 @@ class _Checker:
         if function == layer.backward and layer.forward not in self.functions:
             return FunctionResult(function, "error", diagnosis=f"cannot be checked without "
                                   f"{layer.forward}, whose cache it takes")
-        cases = self.cases if isinstance(self.cases, list) else schedule(layer, self.cases, self.seed, self.dtypes)
+        cases = self.cases_for(layer)
         start = time.perf_counter()
         result = FunctionResult(function, "pass", link=derivation_link(function))
         worst, notes = {}, []      # dtype -> worst error of the cases without a failure
@@ -265,6 +274,13 @@ class _Checker:
         result.worst_error = worst.get(main_dtype)
         result.worst_error_float32 = worst.get("float32") if main_dtype == "float64" else None
         result.tolerance = tolerance_for(main_dtype)
+        if self.size and not isinstance(self.cases, list):
+            sized = sized_cases(self.size, self.seed, self.dtypes)[0]
+            notes.insert(0, f"{len(sized_cases(self.size, self.seed, self.dtypes))} case(s) at "
+                            f"{sized.shape_text(layer)}, held to {tolerance_for('float64', sized.sizes):.1e} "
+                            f"(float64) and {tolerance_for('float32', sized.sizes):.1e} (float32): the "
+                            "tolerances grow with the square root of N*T*(D+H), the terms a weight "
+                            "gradient sums")
         result.notes = notes[:10]
         if groups:
             self._verdict(layer, function, groups, result)
@@ -291,10 +307,14 @@ class _Checker:
         if result.status == "warn" and self.strict:
             result.status = "fail"
         result.failing_case = case.replay_text(layer)
+        smallest_outcome = None
         if kind == "error" and key[1] in ("TimeLimitExceeded", "WorkerDied"):
             smallest = case  # each attempt would cost a time limit (or a crash): not shrunk
         else:
-            smallest, _ = self._shrink(layer, function, case, key)
+            smallest, smallest_outcome = self._shrink(layer, function, case, key)
+        if case.sized and smallest_outcome is not None:
+            # localise at the shrunk size: the probes' cost must not grow with the user's size
+            case, outcome = smallest, smallest_outcome
         result.minimal_case = smallest.replay_text(layer)
         result.minimal_shape = {letter: smallest.sizes[letter] for letter in smallest.letters(layer)}
         label = "first case" if kind == WARNING else "failing case"
@@ -342,7 +362,7 @@ class _Checker:
         result.evidence = wrong_arrays(layer, outcome)  # the first failing case: larger, better to look at
         worst = [p.error for p in failures(outcome.problems) if p.error == p.error]
         result.worst_error = max(worst) if worst else None
-        result.tolerance = tolerance_for(case.dtype)
+        result.tolerance = tolerance_for(case.dtype, case.sizes)
         lines += findings["lines"]
         if function == layer.backward and self.verdicts.get(layer.forward) in ("fail", "error"):
             lines.append(f"note: its forward {layer.forward} fails too, and this backward was fed "
@@ -425,7 +445,7 @@ def check_implementation(impl="manual", only=None, cases=DEFAULT_CASES, seed=0, 
                          time_limit=DEFAULT_TIME_LIMIT, dtypes=("float64", "float32"),
                          replay=None, progress=None, on_result=None, strict=False,
                          require_all=False, budget=FUNCTION_BUDGET, on_load=None, in_process=False,
-                         memory_limit=DEFAULT_MEMORY_LIMIT):
+                         memory_limit=DEFAULT_MEMORY_LIMIT, size=None, size_only=False):
     """Check the assignment's functions of `impl` against the autograd reference; return a Report.
 
     Inputs:
@@ -448,6 +468,8 @@ def check_implementation(impl="manual", only=None, cases=DEFAULT_CASES, seed=0, 
     - in_process: run the implementation in this process instead of a worker process of its own
       (faster to start, but what it does can reach the checker); a module object always is
     - memory_limit: bytes of memory the worker process may take beyond what it starts with
+    - size: also run a few cases at these sizes ("large", or "N=64,T=50,D=256,H=512", or a dict),
+      with tolerances grown for the larger sums; size_only: only those
 
     Raises LoadError (one line, file and line) if the implementation cannot be imported,
     and ValueError for an unknown function name in `only` or a malformed replay case.
@@ -457,15 +479,33 @@ def check_implementation(impl="manual", only=None, cases=DEFAULT_CASES, seed=0, 
     if unknown:
         raise ValueError(f"unknown function name(s): {', '.join(unknown)}; the assignment's "
                          f"functions are: {', '.join(ALL_FUNCTIONS)}")
-    if replay:
-        Case.parse(replay)  # a malformed case is a ValueError before anything starts
+    case_list = [Case.parse(replay)] if replay else None  # a malformed case: ValueError now
+    if isinstance(size, str):
+        size = parse_size(size)
+    if size_only and not size:
+        raise ValueError("size_only needs a size")
     executor = _executor(impl, time_limit or None, in_process, memory_limit)
-    label, load_notes = executor.label, executor.notes
     try:
-        return _check(executor, impl, label, load_notes, only, cases, seed, numeric, dtypes, replay,
-                      progress, on_result, strict, require_all, budget, on_load, start)
+        if on_load:
+            on_load(executor.notes)
+        names = list(only) if only is not None else list(SEED_FUNCTIONS) + [
+            name for name in OPTIONAL_FUNCTIONS if name in executor.functions]
+        checker = _Checker(executor, impl if isinstance(impl, str) else executor.label,
+                           case_list or cases, seed, numeric, tuple(dtypes), progress,
+                           strict=strict, budget=budget, size=size, size_only=size_only)
+        results = {}
+        for name in ALL_FUNCTIONS:
+            if name in names:
+                results[name] = checker.check_function(name)
+                results[name].required = results[name].status == "missing" and (only is not None or require_all)
+                if on_result:
+                    on_result(results[name])
     finally:
         executor.close()
+    report = Report(executor.label, seed, len(case_list) if case_list else cases, results,
+                    numeric=numeric, strict=strict, notes=executor.notes)
+    report.seconds = time.perf_counter() - start
+    return report
 
 
 def _executor(impl, time_limit, in_process, memory_limit):
@@ -482,34 +522,6 @@ def _executor(impl, time_limit, in_process, memory_limit):
         return Worker(os.fspath(impl), time_limit, memory_limit)
     except WorkerStartError as error:
         raise LoadError(str(error)) from None
-
-
-def _check(executor, impl, label, load_notes, only, cases, seed, numeric, dtypes, replay, progress,
-           on_result, strict, require_all, budget, on_load, start):
-    if on_load:
-        on_load(load_notes)
-    names = list(SEED_FUNCTIONS) + [name for name in OPTIONAL_FUNCTIONS if name in executor.functions]
-    if only is not None:
-        names = list(only)
-    unknown = [name for name in names if name not in ALL_FUNCTIONS]
-    if unknown:
-        raise ValueError(f"unknown function name(s): {', '.join(unknown)}; the assignment's "
-                         f"functions are: {', '.join(ALL_FUNCTIONS)}")
-    case_list = [Case.parse(replay)] if replay else None
-    checker = _Checker(executor, impl if isinstance(impl, str) else label,
-                       case_list or cases, seed, numeric, tuple(dtypes), progress,
-                       strict=strict, budget=budget)
-    results = {}
-    for name in ALL_FUNCTIONS:
-        if name in names:
-            results[name] = checker.check_function(name)
-            results[name].required = results[name].status == "missing" and (only is not None or require_all)
-            if on_result:
-                on_result(results[name])
-    report = Report(label, seed, len(case_list) if case_list else cases, results, numeric=numeric,
-                    strict=strict, notes=load_notes)
-    report.seconds = time.perf_counter() - start
-    return report
 
 
 class ImplementationIncorrect(AssertionError):

@@ -12,7 +12,16 @@ from layer_contracts import dims
 from rnn_autograd.gradcheck.inputs import (DISTINCT_SIZES, SIZE_LETTERS, UNIT_SIZES, draw_sizes,
                                            extreme_regimes)
 
-MAX_REPLAY_SIZE = 64  # a replayed size above this is a typo, not a case (N=100000 fills memory)
+MAX_REPLAY_SIZE = 4096  # a size above this is a typo, not a case (N=100000 fills memory)
+MAX_ELEMENTS = 50_000_000  # of the largest array of a case (400 MB in float64): beyond, refused
+# The benchmark's sizes (benchmarks/run.py SIZES; tests/test_sizes.py checks they agree), for
+# rnn-gradcheck --size small|medium|large.
+NAMED_SIZES = {
+    "small": dict(N=2, T=3, D=4, H=5, V=10, M=10),
+    "medium": dict(N=32, T=20, D=64, H=128, V=1000, M=1000),
+    "large": dict(N=64, T=50, D=256, H=512, V=1000, M=1000),
+}
+SIZED_CASES = (("float64", 0), ("float64", 1), ("float32", 2))  # (dtype, seed offset) at --size
 DEFAULT_CASES = 50  # per function: the fixed cases below plus random ones; all 14 take about 1.5 s
 
 
@@ -22,6 +31,7 @@ class Case:
     seed: int
     dtype: str = "float64"
     extreme: str = ""  # a regime of extreme inputs of the layer ("far"), "default" or ""
+    sized: bool = False  # a case at the user's --size: localised on its shrunk form
 
     def letters(self, layer):
         """The size letters the layer actually uses, in legend order."""
@@ -40,7 +50,7 @@ class Case:
 
     def resized(self, **sizes):
         """The same case with some sizes changed (for shrinking)."""
-        return Case(dict(self.sizes, **sizes), self.seed, self.dtype, self.extreme)
+        return Case(dict(self.sizes, **sizes), self.seed, self.dtype, self.extreme, self.sized)
 
     @classmethod
     def parse(cls, text):
@@ -63,6 +73,7 @@ class Case:
                 raise ValueError(f"cannot read {part!r} in the case {text!r}; expected parts such as "
                                  f"N=2, T=3 (sizes from 1 to {MAX_REPLAY_SIZE}), seed=5, "
                                  "dtype=float32, extreme=far")
+        check_case_size(sizes, text)
         return cls(sizes, seed, dtype, extreme)
 
 
@@ -94,3 +105,39 @@ def schedule(layer, count, seed, dtypes=("float64", "float32")):
         dtype = "float32" if ("float32" in dtypes and index % 5 == 0) or dtypes == ("float32",) else first
         cases.append(Case(draw_sizes(rng), seed + 100 + index, dtype))
     return cases
+
+
+def largest_array(sizes):
+    """Elements of the largest array any layer makes at these sizes (x of the loss, 4H gates)."""
+    return sizes["N"] * sizes["T"] * max(sizes["D"], 4 * sizes["H"], sizes["V"], sizes["M"])
+
+
+def check_case_size(sizes, text):
+    if largest_array(sizes) > MAX_ELEMENTS:
+        raise ValueError(f"the case {text!r} is too large: its largest array would hold "
+                         f"{largest_array(sizes):,} elements; at most {MAX_ELEMENTS:,}")
+
+
+def parse_size(text):
+    """--size: 'large' (or small, medium) or 'N=64,T=50,D=256,H=512' (other letters: the
+    pairwise-distinct defaults). Returns the sizes; raises ValueError naming what is wrong."""
+    text = text.strip()
+    if text in NAMED_SIZES:
+        return dict(NAMED_SIZES[text])
+    sizes = dict(DISTINCT_SIZES)
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        letter, _, value = part.partition("=")
+        if letter not in SIZE_LETTERS or not value.isdigit() or not 0 < int(value) <= MAX_REPLAY_SIZE:
+            raise ValueError(f"cannot read {part!r} in --size {text!r}; expected small, medium, large "
+                             f"or sizes such as N=64,T=50,D=256,H=512 (each from 1 to {MAX_REPLAY_SIZE})")
+        sizes[letter] = int(value)
+    if not text:
+        raise ValueError("--size needs sizes, such as large or N=64,T=50,D=256,H=512")
+    check_case_size(sizes, text)
+    return sizes
+
+
+def sized_cases(sizes, seed, dtypes):
+    """A few cases at the user's sizes: two in float64 and one in float32 (as dtypes allow)."""
+    return [Case(dict(sizes), seed + 900 + offset, dtype, sized=True)
+            for dtype, offset in SIZED_CASES if dtype in dtypes]

@@ -182,7 +182,7 @@ class CaseRunner:
         return self._in_regime(layer, case, result).settle()
 
     def _compare_all(self, layer, case, named_values, wants, notes):
-        tolerance = tolerance_for(case.dtype)
+        tolerance = tolerance_for(case.dtype, case.sizes)
         problems, worst = [], 0.0
         for name, value in named_values:
             if value is None:

@@ -74,6 +74,12 @@ def build_parser():
                         help="dtypes of the cases (default both: float64, and some float32)")
     parser.add_argument("--time-limit", type=_positive_seconds, default=DEFAULT_TIME_LIMIT, metavar="SECONDS",
                         help=f"seconds per call before it counts as hanging (default {DEFAULT_TIME_LIMIT:g})")
+    parser.add_argument("--size", metavar="SIZES",
+                        help="also check a few cases at the sizes you run: small, medium, large "
+                             "(the benchmark's) or N=64,T=50,D=256,H=512; the tolerance grows with "
+                             "the sizes and is stated")
+    parser.add_argument("--size-only", action="store_true",
+                        help="with --size: only the cases at that size, not the random small ones")
     parser.add_argument("--replay", metavar="CASE",
                         help="run one case, as printed after a failure (e.g. N=1,T=2,D=1,H=1,seed=3,dtype=float64)")
     parser.add_argument("--plot", metavar="DIR",
@@ -153,6 +159,9 @@ def _main(argv):
             what = f"unknown name(s) in --only: {', '.join(unknown)}" if unknown else "--only names nothing"
             print(f"rnn-gradcheck: error: {what}; expected some of: {', '.join(names)}", file=sys.stderr)
             return 2
+    if args.size_only and not args.size:
+        print("rnn-gradcheck: error: --size-only needs --size (such as --size large)", file=sys.stderr)
+        return 2
     if args.replay is not None and not args.replay.strip():
         print("rnn-gradcheck: error: --replay needs a case, such as N=1,T=2,D=1,H=1,seed=0,dtype=float64",
               file=sys.stderr)
@@ -213,7 +222,8 @@ def _main(argv):
                                       numeric=args.numeric, time_limit=args.time_limit, dtypes=dtypes,
                                       replay=args.replay, progress=on_progress, on_result=on_result,
                                       strict=args.strict, require_all=args.require_all,
-                                      in_process=args.in_process,
+                                      in_process=args.in_process, size=args.size,
+                                      size_only=args.size_only,
                                       memory_limit=args.memory_limit * 2**20,
                                       on_load=lambda notes: [_say(f"note: {note}", out) for note in notes])
     except LoadError as error:

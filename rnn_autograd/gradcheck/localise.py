@@ -163,7 +163,7 @@ def probe_timesteps(runner, layer, case, evidence):
     upstream_dims = dict(zip(layer.upstream_names, layer.output_dims))
     if T < 2 or not any(axis_of(dims, "T") is not None for dims in upstream_dims.values()):
         return None
-    tolerance = tolerance_for(case.dtype)
+    tolerance = tolerance_for(case.dtype, case.sizes)
     for s in range(T):
         upstream = {name: only_at(value, upstream_dims[name], s) for name, value in evidence.upstream.items()}
         # a fresh cache for every call: a backward may empty its cache (cache.pop())
@@ -269,7 +269,7 @@ def wrong_arrays(layer, result):
 
 def locate(layer, case, result, runner, rng):
     """Fill in the localisation of a failing case: returns a dict of findings and lines of text."""
-    tolerance = tolerance_for(case.dtype)
+    tolerance = tolerance_for(case.dtype, case.sizes)
     evidence = result.evidence
     findings = dict(gradient=None, timestep=None, gate=None, pattern=None, lines=[])
     problems = failures(result.problems)
@@ -336,7 +336,7 @@ def numeric_problems(case, names, grads, wants, reference, rng):
     """
     if case.extreme:
         return [], []
-    tolerance = max(FINITE_DIFFERENCE_TOLERANCE, tolerance_for(case.dtype))
+    tolerance = max(FINITE_DIFFERENCE_TOLERANCE, tolerance_for(case.dtype, case.sizes))
     messages, notes = [], []
     for name, got in zip(names, grads):
         got_error, want_error = finite_difference_verdict(reference, name[1:], got, wants[name], rng)
