@@ -17,7 +17,7 @@ from pathlib import Path
 import autograd.numpy
 import numpy as np
 
-import rnn_autograd.gradcheck.compare as compare
+import rnn_autograd.gradcheck.errors as errors
 from rnn_autograd.gradcheck import check_implementation
 
 HOSTILE = Path(__file__).resolve().parent / "impls" / "hostile.py"
@@ -51,11 +51,11 @@ def test_each_attack_is_reported_on_its_own_function_and_the_json_stays_valid():
 
 
 def test_the_checkers_process_is_untouched():
-    dot, tanh, tolerance, errors = np.dot, autograd.numpy.tanh, compare.FLOAT64_TOLERANCE, np.geterr()
+    dot, tanh, tolerance, floating = np.dot, autograd.numpy.tanh, errors.FLOAT64_TOLERANCE, np.geterr()
     report = check_implementation(HOSTILE, only=["temporal_affine_backward", "temporal_softmax_loss"],
                                   time_limit=TIME_LIMIT)
     assert report.results["temporal_affine_backward"].status == "fail"  # its patches did not help it
-    assert (np.dot, autograd.numpy.tanh, compare.FLOAT64_TOLERANCE, np.geterr()) == (dot, tanh, tolerance, errors)
+    assert (np.dot, autograd.numpy.tanh, errors.FLOAT64_TOLERANCE, np.geterr()) == (dot, tanh, tolerance, floating)
     assert not any(thread.name.startswith("Thread") and thread.is_alive() and thread is not threading.main_thread()
                    and thread.daemon is False for thread in threading.enumerate())
 

@@ -12,7 +12,7 @@ import pytest
 
 from rnn_autograd.gradcheck import check_implementation
 from rnn_autograd.gradcheck.cases import NAMED_SIZES, parse_size
-from rnn_autograd.gradcheck.compare import FLOAT64_TOLERANCE, tolerance_for
+from rnn_autograd.gradcheck.errors import FLOAT64_TOLERANCE, tolerance_for
 
 IMPL = Path(__file__).resolve().parent / "impls" / "sized_bug_rnn_backward_second_time_block.py"
 

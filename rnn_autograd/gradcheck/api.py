@@ -23,12 +23,13 @@ import numpy as np
 import rnn_autograd
 from rnn_autograd.gradcheck.cases import DEFAULT_CASES, Case, parse_size, schedule, sized_cases
 from rnn_autograd.gradcheck.check import CaseRunner
-from rnn_autograd.gradcheck.compare import FAILURE, WARNING, Problem, failures, tolerance_for
+from rnn_autograd.gradcheck.errors import FAILURE, WARNING, Problem, failures, tolerance_for
 from rnn_autograd.gradcheck.inputs import extreme_regime
 from rnn_autograd.gradcheck.layers import ALL_FUNCTIONS, OPTIONAL_FUNCTIONS, SEED_FUNCTIONS, layer_of
 from rnn_autograd.gradcheck.executors import DEFAULT_MEMORY_LIMIT, InProcess, Worker, WorkerStartError
 from rnn_autograd.gradcheck.loading import LoadError, load_implementation
-from rnn_autograd.gradcheck.localise import locate, numeric_problems, wrong_arrays
+from rnn_autograd.gradcheck.finite_differences import numeric_problems
+from rnn_autograd.gradcheck.localise import locate, wrong_arrays
 
 DEFAULT_TIME_LIMIT = 10.0  # seconds per call: generous for tiny shapes, catches a hang
 FUNCTION_BUDGET = 120.0    # seconds of checking per function; then "stopped after k of n cases"
@@ -355,15 +356,15 @@ class _Checker:
         # Localise on the first failing case, not the shrunk one: with N = H = 1 a single wrong
         # number "fits" any pattern, and T = 1 leaves no time to locate anything in.
         findings = locate(layer, case, outcome, self.runner, np.random.default_rng(0))
-        result.gradient = findings["gradient"]
-        result.timestep = findings["timestep"]
-        result.gate = findings["gate"]
-        result.pattern = findings["pattern"]
+        result.gradient = findings.gradient
+        result.timestep = findings.timestep
+        result.gate = findings.gate
+        result.pattern = findings.pattern
         result.evidence = wrong_arrays(layer, outcome)  # the first failing case: larger, better to look at
         worst = [p.error for p in failures(outcome.problems) if p.error == p.error]
         result.worst_error = max(worst) if worst else None
         result.tolerance = tolerance_for(case.dtype, case.sizes)
-        lines += findings["lines"]
+        lines += findings.lines
         if function == layer.backward and self.verdicts.get(layer.forward) in ("fail", "error"):
             lines.append(f"note: its forward {layer.forward} fails too, and this backward was fed "
                          "that forward's cache: fix the forward first")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 import rnn_autograd
-from rnn_autograd.gradcheck.compare import FAILURE, WARNING
+from rnn_autograd.gradcheck.errors import FAILURE, WARNING
 
 GATES = ("i", "f", "o", "g")  # order of the four H-blocks along an LSTM's 4H axis
 
@@ -93,6 +93,18 @@ class LayerSpec:
 
     def arg(self, name):
         return next(arg for arg in self.args if arg.name == name)
+
+    def argument_of(self, gradient_name):
+        """The Arg a returned gradient belongs to ("dWx" -> Wx), or None for an output."""
+        return next((arg for arg in self.args if "d" + arg.name == gradient_name), None)
+
+    def dims_of(self, name):
+        """Legend dims of a returned array: an output ("next_h": "N,H") or a gradient
+        ("dWx": "D,4H"); "" for anything else (the cache, a scalar loss)."""
+        if name in self.outputs:
+            return self.output_dims[self.outputs.index(name)]
+        argument = self.argument_of(name)
+        return argument.dims if argument else ""
 
 
 _RNN_ARGS = (

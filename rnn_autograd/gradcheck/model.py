@@ -39,7 +39,8 @@ import numpy as np
 
 from layer_contracts.captioning import PARAMETER_NAMES
 from rnn_autograd.gradcheck.calling import call
-from rnn_autograd.gradcheck.compare import WARNING, compare, normwise_error, tolerance_for
+from rnn_autograd.gradcheck.compare import compare
+from rnn_autograd.gradcheck.errors import WARNING, normwise_error, tolerance_for
 from rnn_autograd.gradcheck.layers import LAYERS, OPTIONAL_FUNCTIONS, SEED_FUNCTIONS
 from rnn_autograd.gradcheck.loading import LoadError, _package_of, load_implementation
 from rnn_autograd.gradcheck.model_reference import (LOSS_MISTAKES, SAMPLE_MISTAKES, Tokens,

@@ -14,7 +14,7 @@ import time
 import autograd.numpy
 import numpy as np
 
-import rnn_autograd.gradcheck.compare as compare
+import rnn_autograd.gradcheck.errors as errors
 from student_correct import *  # noqa: F401,F403
 from student_correct import rnn_step_backward as _rnn_step_backward
 from student_correct import rnn_step_forward as _rnn_step_forward
@@ -39,7 +39,7 @@ EXPECTED = dict(
 
 np.dot = lambda a, b: np.zeros((np.shape(a)[0], np.shape(b)[-1]))  # noqa: E731
 autograd.numpy.tanh = lambda x: x
-compare.FLOAT64_TOLERANCE = compare.FLOAT32_TOLERANCE = 1e9
+errors.FLOAT64_TOLERANCE = errors.FLOAT32_TOLERANCE = 1e9
 np.seterr(all="raise")
 
 
