@@ -2,6 +2,12 @@
 
 Every test iterates `rnn_autograd.gradcheck.layers.LAYERS`; nothing here lists layers by hand.
 
+It shares the checker's case builder (`rnn_autograd.gradcheck.inputs`) and its layer table, but
+keeps an independent reference and comparison on purpose: the suite also tests the checker,
+and a bug in the checker's reference (one `autograd.grad` over all arguments) or in its
+normwise comparison must not be able to hide in both. Here every argument gets its own
+`autograd.make_vjp`, and values are compared with numpy's assert_allclose.
+
 - `manual_outputs` / `manual_gradients`: the hand-written tree (`manual`).
 - `reference_outputs` / `reference_gradients`: the autograd twins and autograd's
   vector-Jacobian products (`autograd.make_vjp`).
@@ -75,11 +81,6 @@ FORWARD_FUNCTIONS = tuple(layer.forward for layer in LAYERS)
 # The function whose gradients a layer is judged by: its backward, or the forward itself for
 # temporal_softmax_loss (returns dx) and sigmoid (its derivative s * (1 - s), used by the LSTM).
 GRADIENT_FUNCTIONS = tuple(layer.backward or layer.forward for layer in LAYERS)
-
-
-def layer_named(function):
-    """The LayerSpec whose forward or backward is `function`."""
-    return next(layer for layer in LAYERS if function in layer.functions)
 
 
 def differentiated(layer):

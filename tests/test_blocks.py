@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import manual.blocks
-from layer_testing import assert_close, layer_named, manual_gradients, random_case, reference_gradients
+from rnn_autograd.gradcheck.layers import layer_of
+from layer_testing import assert_close, manual_gradients, random_case, reference_gradients
 from manual.blocks import time_blocks
 
 VJP_RTOL = 1e-9   # as in test_layers.py: float64, the same math in a different rounding order
@@ -47,7 +48,7 @@ def test_time_blocks_cover_every_timestep_once_last_first(T, N, rows):
 def test_several_blocks_give_autograds_gradients(function, rows, sizes, monkeypatch):
     """rows=1: one timestep per block; 2, 5, 7: blocks of unequal length; 1000: one block."""
     monkeypatch.setattr(manual.blocks, "BLOCK_ROWS", rows)
-    layer = layer_named(function)
+    layer = layer_of(function)
     for dtype in (np.float64, np.float32):
         inputs, upstream = random_case(layer, dict(sizes, V=3, M=2), seed=rows, dtype=dtype)
         got = manual_gradients(layer, inputs, upstream)
@@ -61,7 +62,7 @@ def test_several_blocks_give_autograds_gradients(function, rows, sizes, monkeypa
 def test_block_size_changes_only_rounding(function, monkeypatch):
     """One block or one timestep per block: the same gradients up to rounding (the sums over
     time are grouped differently), at a size where the default is several blocks."""
-    layer = layer_named(function)
+    layer = layer_of(function)
     inputs, upstream = random_case(layer, dict(N=8, T=300, D=3, H=4, V=3, M=2), seed=3)
     several = manual_gradients(layer, inputs, upstream)            # 300 * 8 rows: 3 blocks
     assert len(time_blocks(300, 8)) == 3
@@ -79,7 +80,7 @@ def test_block_size_changes_only_rounding(function, monkeypatch):
 def test_empty_dimensions_give_autograds_gradients(function, N, T, D, H):
     """A zero-sized D, H or T gives gradients of the right shapes (some of them empty), equal
     to autograd's: the block products must not assume that every dimension is non-zero."""
-    layer = layer_named(function)
+    layer = layer_of(function)
     G = 4 * H if function == "lstm_backward" else H   # width of the pre-activations
     rng = np.random.default_rng(0)
     shapes = dict(x=(N, T, D), h0=(N, H), Wx=(D, G), Wh=(H, G), b=(G,))

@@ -19,11 +19,11 @@ import manual
 import rnn_autograd
 
 from layer_testing import (CASES, FORWARD_FUNCTIONS, GRADIENT_FUNCTIONS, NUMPY_SEEDS, assert_close,
-                           layer_named, manual_gradients, manual_outputs, parametrise_cases,
+                           manual_gradients, manual_outputs, parametrise_cases,
                            random_case, reference_gradients, reference_outputs, sizes_strategy)
 from rnn_autograd.gradcheck.inputs import (DISTINCT_SIZES, UNIT_SIZES, extreme_regimes, has_extreme_case,
                                            make_inputs)
-from rnn_autograd.gradcheck.layers import LAYERS
+from rnn_autograd.gradcheck.layers import LAYERS, layer_of
 
 # float64, same math in both trees: only the order of roundings differs (sums over N and T,
 # fused vs split matrix products), a few ulps per operation over a few dozen operations.
@@ -41,7 +41,7 @@ HYPOTHESIS_SETTINGS = settings(max_examples=50, deadline=None, print_blob=True)
 
 
 def check_forward(function, sizes, seed):
-    layer = layer_named(function)
+    layer = layer_of(function)
     inputs, _ = random_case(layer, sizes, seed)
     expected = reference_outputs(layer, inputs)
     actual = manual_outputs(layer, inputs)
@@ -51,7 +51,7 @@ def check_forward(function, sizes, seed):
 
 
 def check_gradients(function, sizes, seed):
-    layer = layer_named(function)
+    layer = layer_of(function)
     inputs, upstream = random_case(layer, sizes, seed)
     expected = reference_gradients(layer, inputs, upstream)
     actual = manual_gradients(layer, inputs, upstream)
@@ -181,8 +181,8 @@ def test_fixed_cases_cover_the_mandatory_situations():
     assert any(size["N"] != size["H"] for size in sizes)
     assert any(len({size[letter] for letter in "NTDHV"}) == 5 for size in sizes)
 
-    embedding = layer_named("word_embedding_forward")
-    loss = layer_named("temporal_softmax_loss")
+    embedding = layer_of("word_embedding_forward")
+    loss = layer_of("temporal_softmax_loss")
     repeats = both_values = all_false_row = 0
     for _, case_sizes, seed in CASES:
         indices = random_case(embedding, case_sizes, seed)[0]["x"]
