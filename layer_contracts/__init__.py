@@ -54,6 +54,11 @@ class Contract:
     def _array(self, name, array):
         if not (hasattr(array, "shape") and hasattr(array, "dtype") and hasattr(array, "ndim")):
             self._fail(TypeError, f"{name} must be a numpy array, got {type(array).__name__}")
+        # np.matrix makes * a matrix product and keeps two axes; a masked array computes with
+        # the values under its mask: either gives silently wrong answers here.
+        if isinstance(array, (np.matrix, np.ma.MaskedArray)):
+            self._fail(TypeError, f"{name} is a {type(array).__module__}.{type(array).__name__}; "
+                       f"expected a plain numpy array (np.asarray({name}))")
 
     def shape(self, name, array, dims_text):
         """Check ndim and every dimension of `array` against dims such as "N,T,4H"."""

@@ -56,8 +56,12 @@ class Case:
     def parse(cls, text):
         """Inverse of replay_text; unknown or malformed parts raise ValueError."""
         sizes, seed, dtype, extreme = dict(DISTINCT_SIZES), 0, "float64", ""
+        seen = set()
         for part in filter(None, (p.strip() for p in text.split(","))):
             key, _, value = part.partition("=")
+            if key in seen:
+                raise ValueError(f"{key} is given twice in the case {text!r}")
+            seen.add(key)
             if key == "extreme":
                 extreme = value if value.isidentifier() else "default" if not value else None
                 if extreme is None:

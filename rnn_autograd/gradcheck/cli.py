@@ -63,7 +63,7 @@ def build_parser():
     parser.add_argument("--memory-limit", type=_positive_int, default=DEFAULT_MEMORY_LIMIT // 2**20,
                         metavar="MB", help="memory the worker process may take, in MB "
                                            f"(default {DEFAULT_MEMORY_LIMIT // 2**20})")
-    parser.add_argument("--cases", type=_positive_int, default=DEFAULT_CASES, metavar="N",
+    parser.add_argument("--cases", type=_case_count, default=DEFAULT_CASES, metavar="N",
                         help=f"cases per function (default {DEFAULT_CASES})")
     parser.add_argument("--seed", type=_non_negative_int, default=0, metavar="S",
                         help="seed of the case generator (default 0)")
@@ -87,6 +87,16 @@ def build_parser():
                              "(needs matplotlib)")
     parser.add_argument("--quiet", action="store_true", help="print only failing rows and the summary")
     return parser
+
+
+MAX_CASES = 100_000  # per function: 10,000 take about three minutes for all 14 in process
+
+
+def _case_count(text):
+    value = _positive_int(text)
+    if value > MAX_CASES:
+        raise argparse.ArgumentTypeError(f"at most {MAX_CASES:,} cases per function, got {value:,}")
+    return value
 
 
 def _positive_int(text):
@@ -167,6 +177,8 @@ def _main(argv):
               file=sys.stderr)
         return 2
     outputs = [path for path in (args.json, args.junit) if path and path != "-"]
+    if args.plot:
+        outputs.append(os.path.join(args.plot, "x.png") if os.path.isdir(args.plot) else args.plot)
     for path in outputs:
         problem = _unwritable(path)
         if problem:

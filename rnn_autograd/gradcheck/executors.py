@@ -344,9 +344,11 @@ class Worker:
         self.process.start()
         child.close()
         self.connection = parent
-        if not parent.poll(START_TIMEOUT):
+        limit = START_TIMEOUT if self.time_limit is None else min(START_TIMEOUT, max(10.0, 3 * self.time_limit))
+        if not parent.poll(limit):
             self._kill()
-            raise WorkerStartError(f"{self.impl}: importing it did not finish within {START_TIMEOUT:g} s")
+            raise WorkerStartError(f"{self.impl}: importing it did not finish within {limit:g} s "
+                                   "(a sleep, a loop or an input() at import?)")
         try:
             hello, _ = _decode(parent.recv_bytes())
         except (EOFError, OSError):

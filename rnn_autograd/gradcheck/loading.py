@@ -249,7 +249,7 @@ def load_implementation(impl):
         return impl, impl.__name__, notes
     text = os.fspath(impl)
     path = Path(text)
-    looks_like_file = text.endswith(".py") or os.sep in text or path.is_file()
+    looks_like_file = text.endswith(".py") or os.sep in text or path.is_file() or path.is_dir()
     if not looks_like_file:
         return _import_module(text, os.getcwd(), text, text, notes), text, notes
     if path.is_dir():
