@@ -249,7 +249,8 @@ def load_implementation(impl):
         return impl, impl.__name__, notes
     text = os.fspath(impl)
     path = Path(text)
-    looks_like_file = text.endswith(".py") or os.sep in text or path.is_file() or path.is_dir()
+    looks_like_file = (text.endswith(".py") or os.sep in text or path.is_file()
+                       or (path.is_dir() and not (path / "__init__.py").is_file()))
     if not looks_like_file:
         return _import_module(text, os.getcwd(), text, text, notes), text, notes
     if path.is_dir():
