@@ -30,7 +30,8 @@ THIRD_PARTY = {
     "layer_contracts": {"numpy"},
     "manual": {"numpy"},
     "twins": {"numpy", "autograd"},
-    "gradcheck": {"numpy", "autograd", "matplotlib", "fissix"},
+    # grading: tqdm (optional progress bar), tomllib (standard library from Python 3.11 only)
+    "gradcheck": {"numpy", "autograd", "matplotlib", "fissix", "tqdm", "tomllib"},
     "demos": {"numpy", "autograd", "matplotlib", "threadpoolctl", "tqdm"},
 }
 PROJECT_TOP = {"layer_contracts", "manual", "rnn_autograd", "benchmarks", "tests"}

@@ -142,6 +142,9 @@ class _Progress:
 
 
 def main(argv=None):
+    if (sys.argv[1:] if argv is None else list(argv))[:1] == ["grade"]:  # `rnn-gradcheck grade ...`
+        from rnn_autograd.gradcheck.grading import main as grade
+        return grade((sys.argv[1:] if argv is None else list(argv))[1:])
     try:
         return _main(argv)
     except KeyboardInterrupt:  # Ctrl-C: the rows printed so far stand; 130 as shells expect
