@@ -791,6 +791,8 @@ def main(argv=None):
     """`rnn-gradcheck grade ...`; returns the exit status."""
     try:
         return _main(argv)
+    except SystemExit as exit:  # argparse: --help (0) or a bad option (2, one line already printed)
+        return exit.code if isinstance(exit.code, int) else EXIT_BAD_INPUT
     except BadInput as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -1,0 +1,345 @@
+"""`rnn-gradcheck grade`: a class of submissions built from tests/impls, graded end to end.
+
+- the class: a correct file, two folders with the same LSTM bug (each with the student_correct.py
+  its rnn_layers.py imports), a Python 2 file that cannot be loaded, and a cs231n/ package with
+  no __init__.py whose rnn_layers.py imports its neighbour; the CSV must say what each did, with
+  the load error in the note, and the summary must count the shared bug once, for two students;
+- the same run twice (with another --jobs) gives the same bytes;
+- Gradescope's results.json for one submission, through the real command line;
+- submissions that segfault, call os._exit, write to file descriptor 1, or hang (with a child
+  process of their own) each get a row, and the run goes on;
+- every bad input: exit 2, one line, no output file.
+
+Kept fast: few cases per function, --only where the test is about one function, and one run of
+the class shared by several tests. No test asserts a time.
+"""
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from rnn_autograd.gradcheck import grading
+from rnn_autograd.gradcheck.layers import SEED_FUNCTIONS
+
+IMPLS = Path(__file__).resolve().parent / "impls"
+CASES = "3"  # per function: the checker's first fixed cases are enough to catch the bug used here
+BUG = "bug_lstm_backward_no_cell_carry.py"  # breaks lstm_backward only (see its EXPECTED)
+# A hanging submission is stopped after this: enough for a loaded machine to start the check and
+# let the submission start its own child process first.
+HANG_TIMEOUT_SECONDS = "3"
+
+
+def _correct_text():
+    return (IMPLS / "student_correct.py").read_text()
+
+
+def _student_with_bug(folder):
+    """A student's folder: the buggy rnn_layers.py beside the student_correct.py it imports."""
+    folder.mkdir(parents=True)
+    (folder / "rnn_layers.py").write_text((IMPLS / BUG).read_text())
+    (folder / "student_correct.py").write_text(_correct_text())
+
+
+def _class(root):
+    root.mkdir()
+    (root / "alice.py").write_text(_correct_text())
+    _student_with_bug(root / "bob")
+    _student_with_bug(root / "frank")
+    (root / "carol.py").write_text((IMPLS / "python2_file.py").read_text())
+    package = root / "dave" / "assignment3" / "cs231n"  # no __init__.py: a namespace package
+    package.mkdir(parents=True)
+    (package / "layers.py").write_text("def helper():\n    return 1\n")
+    (package / "rnn_layers.py").write_text(_correct_text() + "\nfrom .layers import helper  # noqa\n")
+    (root / "notes.txt").write_text("not a submission\n")
+    return root
+
+
+def grade(*arguments):
+    """Run `rnn-gradcheck grade` in this process: (exit status, stdout, stderr)."""
+    stdout, stderr = io.StringIO(), io.StringIO()
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = stdout, stderr
+    try:
+        code = grading.main([str(argument) for argument in arguments])
+    finally:
+        sys.stdout, sys.stderr = saved
+    return code, stdout.getvalue(), stderr.getvalue()
+
+
+def _rows(path):
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="module")
+def graded_class(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("grading")
+    submissions = _class(folder / "class")
+    code, out, err = grade(submissions, "--csv", folder / "grades.csv", "--cases", CASES, "--jobs", "2")
+    return dict(folder=folder, submissions=submissions, code=code, out=out, err=err,
+                csv=folder / "grades.csv")
+
+
+def test_the_class_gets_one_row_per_submission_with_statuses_and_scores(graded_class):
+    assert graded_class["code"] == 0, graded_class["err"]
+    rows = _rows(graded_class["csv"])
+    assert list(rows[0]) == ["submission", *SEED_FUNCTIONS, "score", "max_score", "note"]
+    assert [row["submission"] for row in rows] == ["alice", "bob", "carol", "dave", "frank"]
+    by_name = {row["submission"]: row for row in rows}
+    for name in ("alice", "dave"):  # dave: cs231n/ without __init__.py, with a relative import
+        assert all(by_name[name][f] == "pass" for f in SEED_FUNCTIONS), by_name[name]
+        assert (by_name[name]["score"], by_name[name]["max_score"], by_name[name]["note"]) == ("14", "14", "")
+    for name in ("bob", "frank"):
+        assert [f for f in SEED_FUNCTIONS if by_name[name][f] != "pass"] == ["lstm_backward"]
+        assert by_name[name]["lstm_backward"] == "fail"
+        assert by_name[name]["score"] == "13"
+    carol = by_name["carol"]
+    assert all(carol[f] == grading.NOT_CHECKED for f in SEED_FUNCTIONS)
+    assert carol["score"] == "0" and carol["max_score"] == "14"
+    assert carol["note"].startswith("carol.py:6: cannot import: SyntaxError")
+    assert str(graded_class["folder"]) not in graded_class["csv"].read_text()  # paths relative to each submission
+
+
+def test_the_summary_counts_a_shared_bug_once_and_says_what_it_is(graded_class):
+    out = graded_class["out"]
+    assert "5 submissions: mean score" in out and "2 with full marks" in out and "1 not checked (carol" in out
+    function_row = next(line for line in out.splitlines() if line.startswith("lstm_backward "))
+    assert function_row.split()[1] == "2/5"   # passed
+    assert "lstm_backward: 2 of 2 not passing:" in out
+    assert "dprev_c" in out                    # what a teacher would tell the class
+    assert graded_class["err"] == ""           # not a terminal: no progress bar
+
+
+def test_the_same_submissions_give_the_same_bytes(graded_class, tmp_path):
+    again = tmp_path / "again.csv"
+    code, _, err = grade(graded_class["submissions"], "--csv", again, "--cases", CASES, "--jobs", "1")
+    assert code == 0, err
+    assert again.read_bytes() == graded_class["csv"].read_bytes()
+
+
+def test_gradescope_results_through_the_command_line(tmp_path):
+    _student_with_bug(tmp_path / "submission")
+    points = tmp_path / "points.json"
+    points.write_text(json.dumps({"lstm_backward": 3, "lstm_forward": 0.5}))
+    results = tmp_path / "results" / "results.json"
+    results.parent.mkdir()
+    completed = subprocess.run(
+        [sys.executable, "-m", "rnn_autograd.gradcheck", "grade", "submission", "--gradescope", results,
+         "--csv", "grades.csv", "--points", points, "--cases", CASES,
+         "--only", "sigmoid,lstm_forward,lstm_backward"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert completed.returncode == 0, completed.stderr
+    report = json.loads(results.read_text())
+    assert report["score"] == 1.5
+    assert [(t["name"], t["score"], t["max_score"], t["status"]) for t in report["tests"]] == [
+        ("sigmoid", 1, 1, "passed"), ("lstm_forward", 0.5, 0.5, "passed"), ("lstm_backward", 0, 3, "failed")]
+    failing = report["tests"][2]["output"]
+    assert failing.startswith("FAIL\n") and "dprev_c" in failing
+    assert "replay: rnn-gradcheck --impl rnn_layers.py --only lstm_backward --replay" in failing
+    assert report["tests"][0]["output"] == f"pass ({CASES} cases)"
+    rows = _rows(tmp_path / "grades.csv")
+    assert [(r["submission"], r["score"], r["max_score"]) for r in rows] == [("submission", "1.5", "4.5")]
+
+
+HOSTILE = {
+    "segfault": "import ctypes\nctypes.string_at(0)\n",
+    "exit_three": "import os\nos._exit(3)\n",
+    "exit_zero": "import os\nos._exit(0)\n",
+    "noisy": "import os\nos.write(1, b'GARBAGE on fd 1\\n')\nos.write(2, b'GARBAGE on fd 2\\n')\n"
+             "print('GARBAGE')\nfrom student_correct import *  # noqa\n",
+}
+
+
+def test_submissions_that_crash_get_a_row_and_the_run_goes_on(tmp_path):
+    submissions = tmp_path / "class"
+    submissions.mkdir()
+    for name, text in HOSTILE.items():
+        (submissions / f"{name}.py").write_text(text)
+    (submissions / "student_correct.py").write_text(_correct_text())
+    code, out, err = grade(submissions, "--csv", tmp_path / "grades.csv", "--cases", CASES,
+                           "--only", "sigmoid", "--jobs", "2")
+    assert code == 0, err
+    notes = {row["submission"]: (row["sigmoid"], row["score"], row["note"]) for row in _rows(tmp_path / "grades.csv")}
+    assert notes["student_correct"] == ("pass", "1", "")
+    assert notes["noisy"] == ("pass", "1", "")
+    assert "GARBAGE" not in out + err
+    assert notes["segfault"][:2] == (grading.NOT_CHECKED, "0") and "SIGSEGV" in notes["segfault"][2]
+    assert notes["exit_three"][:2] == (grading.NOT_CHECKED, "0") and "exit status 3" in notes["exit_three"][2]
+    assert "exit status 0 before writing its report" in notes["exit_zero"][2]
+
+
+def _gone(pid):
+    """True when the process has ended (a zombie whose parent has not reaped it counts as ended)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    return state in ("Z", "X")
+
+
+@pytest.mark.skipif(os.name != "posix", reason="process groups")
+def test_a_hanging_submission_is_stopped_with_the_processes_it_started(tmp_path):
+    pid_file = tmp_path / "grandchild.pid"
+    (tmp_path / "hangs.py").write_text(
+        "import subprocess, sys, time\n"
+        "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)'])\n"
+        f"open({str(pid_file)!r}, 'w').write(str(child.pid))\n"
+        "while True:\n    time.sleep(0.01)\n")
+    code, _, err = grade(tmp_path / "hangs.py", "--csv", tmp_path / "grades.csv", "--timeout",
+                         HANG_TIMEOUT_SECONDS, "--only", "sigmoid")
+    assert code == 0, err
+    [row] = _rows(tmp_path / "grades.csv")
+    assert (row["submission"], row["sigmoid"], row["score"]) == ("hangs", grading.NOT_CHECKED, "0")
+    assert f"time limit of {HANG_TIMEOUT_SECONDS} s per submission" in row["note"]
+    pid = int(pid_file.read_text())
+    for _ in range(100):  # SIGKILL is delivered at once; give the kernel a moment to tear it down
+        if _gone(pid):
+            break
+        time.sleep(0.02)
+    assert _gone(pid), f"process {pid}, started by the submission, is still running"
+
+
+# ----------------------------------------------------------------------------------------------
+# Bad input: exit 2, one line, no file
+
+
+def _one_correct(folder):
+    folder.mkdir(exist_ok=True)
+    (folder / "alice.py").write_text("def sigmoid(x):\n    return x\n")
+    return folder
+
+
+def _bad_points(tmp_path, text, suffix=".json"):
+    path = tmp_path / f"points{suffix}"
+    path.write_text(text)
+    return ["class", "--points", path]
+
+
+def _empty_folder(tmp_path):
+    (tmp_path / "empty").mkdir()
+    return ["empty"]
+
+
+def _folder_of_text(tmp_path):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.txt").write_text("not Python")
+    return ["docs"]
+
+
+def _two_alices(tmp_path):
+    return [_one_correct(tmp_path / "one") / "alice.py", _one_correct(tmp_path / "two") / "alice.py"]
+
+
+def _gradescope_for_two(tmp_path):
+    (tmp_path / "class" / "bob.py").write_text("")
+    return ["class", "--gradescope", tmp_path / "out" / "results.json"]
+
+
+BAD_INPUTS = {
+    "empty folder": (_empty_folder, "empty: the folder is empty"),
+    "folder of non-Python files": (_folder_of_text, "docs: no Python file (.py)"),
+    "duplicate names": (_two_alices, "two submissions would both be named 'alice'"),
+    "the same submission twice": (lambda t: ["class", "class"], "is given twice"),
+    "output folder missing": (lambda t: ["class", "--csv", t / "nowhere" / "grades.csv"], "does not exist"),
+    "output folder is a file": (lambda t: ["class", "--csv", t / "class" / "alice.py" / "grades.csv"],
+                                "is not a folder"),
+    "output is a folder": (lambda t: ["class", "--csv", t / "class"], "is a folder, not a file"),
+    "gradescope for several": (_gradescope_for_two, "--gradescope writes the results of one submission; found 2"),
+    "points: unknown function": (lambda t: _bad_points(t, '{"lstm_backwards": 2}'),
+                                 "unknown function name 'lstm_backwards' (did you mean lstm_backward?)"),
+    "points: negative": (lambda t: _bad_points(t, '{"lstm_backward": -1}'), "points must be 0 or more, got -1"),
+    "points: not a number": (lambda t: _bad_points(t, '{"sigmoid": "three"}'), "must be a finite number"),
+    "points: not JSON": (lambda t: _bad_points(t, '{"sigmoid": '), "not valid JSON"),
+    "points: a list": (lambda t: _bad_points(t, '[1, 2]'), "expected an object"),
+    "points: no such file": (lambda t: ["class", "--points", t / "missing.json"], "cannot read it"),
+    "only: unknown name": (lambda t: ["class", "--only", "lstm_backwards"], "unknown function name(s) in --only"),
+    "timeout 0": (lambda t: ["class", "--timeout", "0"], "must be a finite number of seconds above 0"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_INPUTS), ids=lambda case: case.replace(" ", "-").replace(":", ""))
+def test_bad_input_is_one_line_exit_2_and_no_file(tmp_path, monkeypatch, case):
+    make, expected = BAD_INPUTS[case]
+    monkeypatch.chdir(tmp_path)
+    _one_correct(tmp_path / "class")
+    (tmp_path / "out").mkdir()
+    arguments = make(tmp_path)
+    if "--csv" not in arguments:
+        arguments += ["--csv", tmp_path / "out" / "grades.csv"]
+    before = sorted(tmp_path.rglob("*"))
+    code, out, err = grade(*arguments)
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1 and err.startswith("rnn-gradcheck grade: error: "), err
+    assert expected in err
+    assert sorted(tmp_path.rglob("*")) == before  # nothing written, no temporary file left
+
+
+def test_an_internal_error_has_a_code_of_its_own(tmp_path, monkeypatch):
+    def broken(arguments):
+        raise RuntimeError("broken on purpose")
+    monkeypatch.setattr(grading, "find_submissions", broken)
+    code, out, err = grade(_one_correct(tmp_path / "class"), "--csv", tmp_path / "grades.csv")
+    assert code == grading.EXIT_INTERNAL_ERROR not in (0, 1, 2)
+    assert err == "rnn-gradcheck grade: internal error: RuntimeError: broken on purpose (please report it)\n"
+    assert not (tmp_path / "grades.csv").exists()
+
+
+# ----------------------------------------------------------------------------------------------
+# The grading rule and the points file, without running anything
+
+
+def _outcome(statuses):
+    submission = grading.Submission("student", "student.py", Path("/nowhere"), "/nowhere/student.py")
+    functions = {name: {"status": status, "diagnosis": f"{name} is {status}"} for name, status in statuses.items()}
+    return grading.Outcome(submission, functions=functions, checked=True)
+
+
+STATUS_OF = {"rnn_step_forward": "pass", "rnn_step_backward": "warn", "rnn_forward": "fail",
+             "rnn_backward": "error", "sigmoid": "not_implemented", "lstm_forward": "missing",
+             "lstm_backward": "some_future_status"}
+
+
+@pytest.mark.parametrize("strict", [False, True], ids=["default", "strict"])
+def test_pass_earns_warn_earns_unless_strict_and_nothing_else_does(strict):
+    points = {name: 2 for name in STATUS_OF}
+    row = grading.grade(_outcome(STATUS_OF), list(STATUS_OF), points, strict)
+    earning = {"rnn_step_forward"} | (set() if strict else {"rnn_step_backward"})
+    assert row.earned == {name: 2 if name in earning else 0 for name in STATUS_OF}
+    assert row.statuses == STATUS_OF
+    results = json.loads(grading.gradescope_json(row, list(STATUS_OF)))
+    assert results["score"] == 2 * len(earning)
+    assert {t["name"] for t in results["tests"] if t["status"] == "passed"} == earning
+    warning = results["tests"][1]["output"]
+    assert warning.startswith("warning: counts as a failure under --strict" if strict else "warning (no points lost)")
+
+
+def test_the_same_problem_with_other_numbers_is_one_problem():
+    first = {"status": "fail", "pattern": None, "diagnosis":
+             "failing case: N=3, T=4\ndx is wrong: error 2.00e-01\nPrecisely: dprev_c is not carried back"}
+    second = dict(first, diagnosis=first["diagnosis"].replace("2.00e-01", "7.5e-02").replace("N=3", "N=2"))
+    other = dict(first, diagnosis=first["diagnosis"].replace("dprev_c", "dprev_h"))
+    assert grading.problem_of(first) == grading.problem_of(second)
+    assert grading.problem_of(first)[0] != grading.problem_of(other)[0]
+    assert grading.problem_of(first)[1] == "Precisely: dprev_c is not carried back"
+    factor = {"status": "fail", "pattern": "constant factor", "gradient": "dW", "diagnosis": "a\nb"}
+    assert grading.problem_of(factor)[0] == grading.problem_of(dict(factor, diagnosis="c"))[0]
+
+
+def test_points_default_to_one_and_toml_needs_python_3_11(tmp_path):
+    path = tmp_path / "points.toml"
+    path.write_text("lstm_backward = 3\nsigmoid = 0.5\n")
+    functions = ["sigmoid", "lstm_forward", "lstm_backward"]
+    if sys.version_info >= (3, 11):
+        assert grading.load_points(path, functions) == {"sigmoid": 0.5, "lstm_forward": 1, "lstm_backward": 3}
+    else:
+        with pytest.raises(grading.BadInput, match="need Python 3.11"):
+            grading.load_points(path, functions)
