@@ -836,7 +836,7 @@ def _main(argv):
     if "gradescope" in outputs:
         write_atomically(outputs["gradescope"], gradescope_json(grades[0], functions))
     lines = summary(outcomes, grades, functions, args.strict)
-    written = ", ".join(str(path) for path in outputs.values())
+    written = ", ".join(path for path in (args.csv, args.gradescope) if path)  # as given
     print(f"{PROG}: graded {len(grades)} submission{'s' if len(grades) != 1 else ''} "
           f"in {time.perf_counter() - start:.1f} s ({args.jobs} at once, seed {args.seed}); wrote {written}")
     for line in lines[:1] if args.quiet else lines:
