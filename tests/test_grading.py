@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from rnn_autograd.gradcheck import grading
+from rnn_autograd.gradcheck import grading, submissions
 from rnn_autograd.gradcheck.layers import SEED_FUNCTIONS
 
 IMPLS = Path(__file__).resolve().parent / "impls"
@@ -80,9 +80,9 @@ def _rows(path):
 @pytest.fixture(scope="module")
 def graded_class(tmp_path_factory):
     folder = tmp_path_factory.mktemp("grading")
-    submissions = _class(folder / "class")
-    code, out, err = grade(submissions, "--csv", folder / "grades.csv", "--cases", CASES, "--jobs", "2")
-    return dict(folder=folder, submissions=submissions, code=code, out=out, err=err,
+    class_folder = _class(folder / "class")
+    code, out, err = grade(class_folder, "--csv", folder / "grades.csv", "--cases", CASES, "--jobs", "2")
+    return dict(folder=folder, class_folder=class_folder, code=code, out=out, err=err,
                 csv=folder / "grades.csv")
 
 
@@ -118,7 +118,7 @@ def test_the_summary_counts_a_shared_bug_once_and_says_what_it_is(graded_class):
 
 def test_the_same_submissions_give_the_same_bytes(graded_class, tmp_path):
     again = tmp_path / "again.csv"
-    code, _, err = grade(graded_class["submissions"], "--csv", again, "--cases", CASES, "--jobs", "1")
+    code, _, err = grade(graded_class["class_folder"], "--csv", again, "--cases", CASES, "--jobs", "1")
     assert code == 0, err
     assert again.read_bytes() == graded_class["csv"].read_bytes()
 
@@ -157,12 +157,12 @@ HOSTILE = {
 
 
 def test_submissions_that_crash_get_a_row_and_the_run_goes_on(tmp_path):
-    submissions = tmp_path / "class"
-    submissions.mkdir()
+    class_folder = tmp_path / "class"
+    class_folder.mkdir()
     for name, text in HOSTILE.items():
-        (submissions / f"{name}.py").write_text(text)
-    (submissions / "student_correct.py").write_text(_correct_text())
-    code, out, err = grade(submissions, "--csv", tmp_path / "grades.csv", "--cases", CASES,
+        (class_folder / f"{name}.py").write_text(text)
+    (class_folder / "student_correct.py").write_text(_correct_text())
+    code, out, err = grade(class_folder, "--csv", tmp_path / "grades.csv", "--cases", CASES,
                            "--only", "sigmoid", "--jobs", "2")
     assert code == 0, err
     notes = {row["submission"]: (row["sigmoid"], row["score"], row["note"]) for row in _rows(tmp_path / "grades.csv")}
@@ -286,7 +286,7 @@ def test_bad_input_is_one_line_exit_2_and_no_file(tmp_path, monkeypatch, case):
 def test_an_internal_error_has_a_code_of_its_own(tmp_path, monkeypatch):
     def broken(arguments):
         raise RuntimeError("broken on purpose")
-    monkeypatch.setattr(grading, "find_submissions", broken)
+    monkeypatch.setattr(grading, "find_submissions", broken)  # as grading calls it
     code, out, err = grade(_one_correct(tmp_path / "class"), "--csv", tmp_path / "grades.csv")
     assert code == grading.EXIT_INTERNAL_ERROR not in (0, 1, 2)
     assert err == "rnn-gradcheck grade: internal error: RuntimeError: broken on purpose (please report it)\n"
@@ -298,9 +298,9 @@ def test_an_internal_error_has_a_code_of_its_own(tmp_path, monkeypatch):
 
 
 def _outcome(statuses):
-    submission = grading.Submission("student", "student.py", Path("/nowhere"), "/nowhere/student.py")
+    submission = submissions.Submission("student", "student.py", Path("/nowhere"), "/nowhere/student.py")
     functions = {name: {"status": status, "diagnosis": f"{name} is {status}"} for name, status in statuses.items()}
-    return grading.Outcome(submission, functions=functions, checked=True)
+    return submissions.Outcome(submission, functions=functions, checked=True)
 
 
 STATUS_OF = {"rnn_step_forward": "pass", "rnn_step_backward": "warn", "rnn_forward": "fail",
@@ -343,3 +343,11 @@ def test_points_default_to_one_and_toml_needs_python_3_11(tmp_path):
     else:
         with pytest.raises(grading.BadInput, match="need Python 3.11"):
             grading.load_points(path, functions)
+
+
+def test_a_note_a_student_controls_is_not_a_spreadsheet_formula():
+    submission = submissions.Submission("=cmd", "=cmd.py", Path("/nowhere"), "/nowhere/=cmd.py")
+    outcome = submissions.Outcome(submission, note='=HYPERLINK("http://example.com")')
+    row = grading.grade(outcome, ["sigmoid"], {"sigmoid": 1}, strict=False)
+    [line] = grading.grades_csv([row], ["sigmoid"]).splitlines()[1:]
+    assert line == """'=cmd,not_checked,0,1,"'=HYPERLINK(""http://example.com"")\""""

@@ -3,18 +3,11 @@
     rnn-gradcheck grade submissions/ --jobs 2                    # -> grades.csv, and a summary
     rnn-gradcheck grade /autograder/submission --gradescope /autograder/results/results.json
 
-A submission is one `.py` file, or a folder holding `cs231n/rnn_layers.py` (with or without
-`cs231n/__init__.py`) or one `rnn_layers.py` at any depth. A folder that is none of these is a
-class: each `.py` file and each subfolder in it is one submission, named after the file or the
-folder (a file called `rnn_layers.py` is named after its folder).
-
-Each submission is checked by `python -m rnn_autograd.gradcheck --impl ... --json ...` in a
-process of its own, in a session of its own, with a wall-time limit on the whole check; the
-process group is killed when it runs out, and when it ends (a thread or child process the
-submission left behind goes with it). What the submission prints goes to files, never to our
-terminal. Grading reads only the checker's JSON report: `functions: {name: {status, diagnosis,
-pattern, gradient, ...}}`. A function earns its points when its status is `pass`, or `warn`
-unless --strict; every other status earns none.
+What a submission is, and how each is checked in a process of its own: `submissions.py`. This
+module turns the checker's JSON reports into grades. A function earns its points when its
+status is `pass`, or `warn` unless --strict; every other status earns none. It writes the CSV,
+Gradescope's results.json and the summary. Bad input is found before anything runs, and every
+file is written whole or not at all.
 
 Exit status: 0 the run completed (whatever the grades); 2 bad input (nothing checked, no file
 written); 3 an internal error of the grader; 130 interrupted (Ctrl-C: no file written).
@@ -27,18 +20,16 @@ import math
 import os
 import re
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import textwrap
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from rnn_autograd.gradcheck.layers import SEED_FUNCTIONS
+from rnn_autograd.gradcheck.submissions import (BadInput, Runner, checker_arguments, checker_starts,
+                                                find_submissions, last_line, run_all)
 
 PROG = "rnn-gradcheck grade"
 EXIT_COMPLETED = 0
@@ -49,33 +40,6 @@ EXIT_INTERRUPTED = 130
 # one of them hangs, is 280 s; a correct file takes about a second.
 DEFAULT_TIMEOUT = 300.0
 NOT_CHECKED = "not_checked"   # the CSV's status of a function whose submission could not be checked
-SKIPPED_NAMES = {"__pycache__", "__MACOSX"}  # and every name starting with "."
-
-
-class BadInput(Exception):
-    """Bad input to `grade`: the message is one line naming what is wrong."""
-
-
-@dataclass(frozen=True)
-class Submission:
-    """One student's work, and how the checker is to load it."""
-    name: str          # its row in the grades: a file's stem or a folder's name
-    display: str       # its path as given on the command line (for messages)
-    root: Path         # absolute folder that paths in diagnoses are shown relative to
-    impl: str = ""     # the checker's --impl: an absolute file path, or "cs231n.rnn_layers"
-    cwd: Path | None = None  # the folder the check runs in (None: a fresh empty folder)
-    problem: str = ""  # why there is nothing to check (no rnn_layers.py found), else ""
-
-
-@dataclass
-class Outcome:
-    """What the check of one submission produced: the report's functions, or why there are none."""
-    submission: Submission
-    functions: dict = field(default_factory=dict)  # name -> the report's JSON object for it
-    note: str = ""                                 # why the submission could not be checked
-    checked: bool = False                          # a report was read
-    crashed: bool = False                          # the checker's process ended without a report
-    seconds: float = 0.0
 
 
 @dataclass
@@ -99,123 +63,6 @@ class Grade:
     @property
     def max_score(self):
         return sum(self.possible.values())
-
-
-# ----------------------------------------------------------------------------------------------
-# Finding the submissions
-
-
-def _visible(path):
-    return not path.name.startswith(".") and path.name not in SKIPPED_NAMES
-
-
-def _python_files(folder, name="*.py"):
-    """Python files under `folder`, at any depth, skipping hidden folders and __pycache__."""
-    found = []
-    for path in sorted(folder.rglob(name)):
-        relative = path.relative_to(folder).parts
-        if path.is_file() and all(not part.startswith(".") and part not in SKIPPED_NAMES for part in relative):
-            found.append(path)
-    return found
-
-
-def _load_form(path):
-    """(impl, cwd) for the checker: a file in a `cs231n` folder is imported as `cs231n.<module>`
-    from the folder above, so that it works as a namespace package too (no __init__.py), with
-    `from .layers import *` or `from cs231n.layers import *` inside; any other file by its path."""
-    if path.parent.name == "cs231n":
-        return f"cs231n.{path.stem}", path.parent.parent
-    return str(path), None
-
-
-def _name_of_file(path):
-    """A file's row name: its stem, or for `rnn_layers.py` the student's folder above it."""
-    if path.stem != "rnn_layers":
-        return path.stem
-    folder = path.parent.parent if path.parent.name == "cs231n" else path.parent
-    return folder.name or path.stem
-
-
-def _file_submission(path, display, name=None, root=None):
-    path = path.resolve()
-    impl, cwd = _load_form(path)
-    return Submission(name or _name_of_file(path), display, root or (cwd or path.parent), impl, cwd)
-
-
-def _own_file(folder):
-    """The file that makes `folder` itself one submission, or None."""
-    for candidate in (folder / "cs231n" / "rnn_layers.py", folder / "rnn_layers.py"):
-        if candidate.is_file():
-            return candidate
-    return None
-
-
-def _student_folder(folder, display):
-    """A subfolder of a class: one submission, even when it holds nothing to check."""
-    folder = folder.resolve()
-    own = _own_file(folder)
-    found = [own] if own else _python_files(folder, "rnn_layers.py")
-    if len(found) > 1:
-        in_package = [path for path in found if path.parent.name == "cs231n"]
-        found = in_package if len(in_package) == 1 else found
-    if not found:
-        python = _python_files(folder)
-        if len(python) == 1:
-            found = python
-        else:
-            held = ", ".join(str(p.relative_to(folder)) for p in python[:3]) + (", ..." if len(python) > 3 else "")
-            problem = (f"no rnn_layers.py found (it holds {held})" if python
-                       else "no Python file (.py) found in it")
-            return Submission(folder.name, display, folder, problem=problem)
-    if len(found) > 1:
-        listed = ", ".join(str(p.relative_to(folder)) for p in found)
-        return Submission(folder.name, display, folder,
-                          problem=f"several rnn_layers.py files ({listed}): keep one")
-    return _file_submission(found[0], display, name=folder.name, root=folder)
-
-
-def _folder_submissions(folder, argument):
-    """A folder given on the command line: one submission, or a class of them."""
-    own = _own_file(folder)
-    if own:
-        return [_file_submission(own, argument, name=folder.resolve().name, root=folder.resolve())]
-    entries = sorted(entry for entry in folder.iterdir() if _visible(entry))
-    if not entries:
-        raise BadInput(f"{argument}: the folder is empty: no submission to grade")
-    if not _python_files(folder):
-        raise BadInput(f"{argument}: no Python file (.py) in this folder or below it: no submission to grade")
-    submissions = []
-    for entry in entries:
-        shown = os.path.join(argument, entry.name)
-        if entry.is_dir():
-            submissions.append(_student_folder(entry, shown))
-        elif entry.suffix == ".py":
-            submissions.append(_file_submission(entry, shown))
-    return submissions
-
-
-def find_submissions(arguments):
-    """The submissions named by the command line, sorted by name; BadInput for what cannot be graded."""
-    submissions = []
-    for argument in arguments:
-        path = Path(argument)
-        if not path.exists():
-            raise BadInput(f"{argument}: no such file or folder")
-        if path.is_dir():
-            submissions += _folder_submissions(path, argument)
-        elif path.suffix != ".py":
-            raise BadInput(f"{argument}: not a Python file (.py) or a folder")
-        else:
-            submissions.append(_file_submission(path, argument))
-    seen = {}
-    for submission in submissions:
-        other = seen.setdefault(submission.name, submission)
-        if other is not submission and (other.impl, other.root) == (submission.impl, submission.root):
-            raise BadInput(f"{submission.display} is given twice (also as {other.display})")
-        if other is not submission:
-            raise BadInput(f"two submissions would both be named {submission.name!r} in the grades: "
-                           f"{other.display} and {submission.display}; rename one or grade them separately")
-    return sorted(submissions, key=lambda s: s.name)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -257,185 +104,6 @@ def load_points(path, functions):
         if value < 0:
             raise BadInput(f"--points {path}: {name}: points must be 0 or more, got {value!r}")
     return {name: table.get(name, 1) for name in functions}
-
-
-# ----------------------------------------------------------------------------------------------
-# Running the checker, one process per submission
-
-
-def _checker_environment():
-    """The environment of each check: the checker importable, one BLAS thread, no .pyc written
-    into the submissions' folders, a fixed hash seed (the same run gives the same text)."""
-    import rnn_autograd
-    environment = dict(os.environ)
-    home = Path(rnn_autograd.__file__).resolve().parent.parent
-    if home.name not in ("site-packages", "dist-packages"):  # a source tree: put it first
-        environment["PYTHONPATH"] = os.pathsep.join(
-            [str(home)] + [p for p in environment.get("PYTHONPATH", "").split(os.pathsep) if p])
-    environment["PYTHONDONTWRITEBYTECODE"] = "1"
-    environment["PYTHONHASHSEED"] = "0"
-    for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        environment.setdefault(variable, "1")  # --jobs processes share the cores
-    return environment
-
-
-def checker_arguments(options, strict_supported=True):
-    """The options every check gets, as `rnn-gradcheck` spells them (without --impl and --json)."""
-    arguments = ["--seed", str(options.seed), "--quiet"]
-    if options.cases is not None:
-        arguments += ["--cases", str(options.cases)]
-    if options.only:
-        arguments += ["--only", ",".join(options.only)]
-    if options.time_limit is not None:
-        arguments += ["--time-limit", repr(options.time_limit)]
-    if options.strict and strict_supported:  # grading zeroes warnings under --strict either way
-        arguments.append("--strict")
-    return arguments
-
-
-def _kill_group(process):
-    """SIGKILL the process group of a check: the checker and whatever the submission started."""
-    if os.name != "posix":
-        process.kill()
-        return
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-def _wait_unreaped(process):
-    """Wait for the checker to end without reaping it, so that its process group id cannot be
-    taken by a new process before the group is killed."""
-    if os.name == "posix" and hasattr(os, "waitid"):
-        while True:
-            try:
-                os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOWAIT)
-                return
-            except InterruptedError:
-                continue
-            except ChildProcessError:
-                return
-    process.wait()
-
-
-def _last_line(text):
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return lines[-1] if lines else ""
-
-
-def _signal_name(number):
-    try:
-        return signal.Signals(number).name
-    except ValueError:
-        return f"signal {number}"
-
-
-class Runner:
-    """Checks submissions, each in a fresh process; `stop()` kills every check still running."""
-
-    def __init__(self, options, workdir, arguments):
-        self.options = options
-        self.workdir = Path(workdir)
-        self.arguments = arguments
-        self.environment = _checker_environment()
-        self._running = set()
-        self._lock = threading.Lock()
-        self._stopping = False
-
-    def stop(self):
-        with self._lock:
-            self._stopping = True
-            for process in self._running:
-                _kill_group(process)
-
-    def check(self, submission):
-        if submission.problem:
-            return Outcome(submission, note=submission.problem)
-        folder = Path(tempfile.mkdtemp(prefix="check-", dir=self.workdir))
-        report_path = folder / "report.json"
-        command = [sys.executable, "-m", "rnn_autograd.gradcheck", "--impl", submission.impl,
-                   "--json", str(report_path), *self.arguments]
-        start = time.perf_counter()
-        timed_out = threading.Event()
-        with open(folder / "stdout", "wb") as stdout, open(folder / "stderr", "wb") as stderr:
-            with self._lock:
-                if self._stopping:
-                    return Outcome(submission, note="interrupted")
-                process = subprocess.Popen(command, cwd=submission.cwd or folder, env=self.environment,
-                                           stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
-                                           start_new_session=os.name == "posix")
-                self._running.add(process)
-
-            def out_of_time():
-                timed_out.set()
-                _kill_group(process)
-
-            timer = threading.Timer(self.options.timeout, out_of_time)
-            timer.daemon = True
-            timer.start()
-            try:
-                _wait_unreaped(process)
-            finally:
-                timer.cancel()
-                _kill_group(process)   # what it left behind: threads die with it, child processes here
-                process.wait()
-                with self._lock:
-                    self._running.discard(process)
-        seconds = time.perf_counter() - start
-        errors = (folder / "stderr").read_text(encoding="utf-8", errors="replace")[-20000:]
-        outcome = self._read(submission, process.returncode, report_path, errors,
-                             timed_out.is_set() and process.returncode == -signal.SIGKILL)
-        outcome.seconds = seconds
-        shutil.rmtree(folder, ignore_errors=True)
-        return outcome
-
-    def _read(self, submission, code, report_path, errors, timed_out):
-        if timed_out:
-            return Outcome(submission, note=f"stopped: the check took longer than the time limit of "
-                                            f"{self.options.timeout:g} s per submission (--timeout)")
-        if code == 2:  # the checker could not run it: the reason is its last line
-            reason = _last_line(errors).removeprefix("rnn-gradcheck: error: ") or "cannot be loaded"
-            return Outcome(submission, note=reason)
-        if code in (0, 1) and report_path.is_file():
-            try:
-                report = json.loads(report_path.read_text(encoding="utf-8"))
-                functions = report["functions"]
-                if isinstance(functions, dict) and all(
-                        isinstance(value, dict) and isinstance(value.get("status"), str)
-                        for value in functions.values()):
-                    return Outcome(submission, functions=functions, checked=True)
-            except (ValueError, KeyError, TypeError):
-                pass
-            return Outcome(submission, note="the checker's report could not be read", crashed=True)
-        if code is not None and code < 0:
-            name = _signal_name(-code)
-            how = (f"was killed by {name} (out of memory?)" if -code == signal.SIGKILL else
-                   f"was killed by {name}: the submission crashed the process")
-        else:
-            how = (f"ended with exit status {code} before writing its report: the submission ends "
-                   "the process itself (os._exit?)")
-        last = _last_line(errors)
-        return Outcome(submission, crashed=True,
-                       note=f"the check {how}" + (f"; its last words: {last}" if last else ""))
-
-
-def run_all(submissions, runner, jobs, progress):
-    """Check every submission, `jobs` at once. Threads only wait here: each check is a process."""
-    outcomes = {}
-    with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="grade") as pool:
-        futures = {pool.submit(runner.check, submission): submission for submission in submissions}
-        try:
-            for future in as_completed(futures):
-                outcome = future.result()
-                outcomes[outcome.submission.name] = outcome
-                progress.advance(outcome.submission.name)
-        except BaseException:
-            runner.stop()
-            for future in futures:
-                future.cancel()
-            raise
-    return [outcomes[submission.name] for submission in submissions]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -505,13 +173,19 @@ def _json_number(value):
     return int(value) if value.is_integer() else value
 
 
+def _text_cell(text):
+    """A cell of text a student controls (a name, an exception message) that a spreadsheet will
+    not run as a formula: a leading = + - @ gets a quote before it, as OWASP advises."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def grades_csv(grades, functions):
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["submission", *functions, "score", "max_score", "note"])
     for row in grades:
-        writer.writerow([row.name, *(row.statuses[f] for f in functions),
-                         _number(row.score), _number(row.max_score), row.note])
+        writer.writerow([_text_cell(row.name), *(row.statuses[f] for f in functions),
+                         _number(row.score), _number(row.max_score), _text_cell(row.note)])
     return buffer.getvalue()
 
 
@@ -752,7 +426,7 @@ def _checker_accepts(arguments):
         with contextlib.redirect_stderr(complaint):
             checker_parser().parse_args(["--impl", "submission.py", "--json", "report.json", *arguments])
     except SystemExit:
-        return _last_line(complaint.getvalue()) or "refused"
+        return last_line(complaint.getvalue()) or "refused"
     return None
 
 
@@ -778,13 +452,6 @@ def _prepare(args):
         raise BadInput(f"--gradescope writes the results of one submission; found {len(submissions)} "
                        f"({', '.join(s.name for s in submissions[:3])}{', ...' if len(submissions) > 3 else ''})")
     return functions, points, outputs, submissions
-
-
-def _checker_starts(environment):
-    """Whether `python -m rnn_autograd.gradcheck` can start at all (it said nothing of its own)."""
-    completed = subprocess.run([sys.executable, "-c", "import rnn_autograd.gradcheck.cli"], env=environment,
-                               stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
-    return completed.returncode == 0, _last_line(completed.stderr)
 
 
 def main(argv=None):
@@ -825,7 +492,7 @@ def _main(argv):
         finally:
             progress.close()
         if any(outcome.crashed for outcome in outcomes):
-            starts, why = _checker_starts(runner.environment)
+            starts, why = checker_starts(runner.environment)
             if not starts:
                 raise RuntimeError(f"the checker does not start in a subprocess ({why}), "
                                    "so no submission could be checked")
