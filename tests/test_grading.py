@@ -1,7 +1,7 @@
 """`rnn-gradcheck grade`: a class of submissions built from tests/impls, graded end to end.
 
 - the class: a correct file, two folders with the same LSTM bug (each with the student_correct.py
-  its rnn_layers.py imports), a Python 2 file that cannot be loaded, and a cs231n/ package with
+  its rnn_layers.py imports), a file with a syntax error, and a cs231n/ package with
   no __init__.py whose rnn_layers.py imports its neighbour; the CSV must say what each did, with
   the load error in the note, and the summary must count the shared bug once, for two students;
 - the same run twice (with another --jobs) gives the same bytes;
@@ -16,7 +16,6 @@ the class shared by several tests. No test asserts a time.
 import csv
 import io
 import json
-import os
 import subprocess
 import sys
 import time
@@ -30,6 +29,8 @@ from rnn_autograd.gradcheck.layers import SEED_FUNCTIONS
 IMPLS = Path(__file__).resolve().parent / "impls"
 CASES = "3"  # per function: the checker's first fixed cases are enough to catch the bug used here
 BUG = "bug_lstm_backward_no_cell_carry.py"  # breaks lstm_backward only (see its EXPECTED)
+WARNS = "bug_rnn_backward_mutates_dh.py"    # a warning on rnn_backward: the math is right
+SYNTAX_ERROR = "\n\ndef lstm_backward(dh, cache)\n    return None\n"  # no colon: the file cannot load
 # A hanging submission is stopped after this: enough for a loaded machine to start the check and
 # let the submission start its own child process first.
 HANG_TIMEOUT_SECONDS = "3"
@@ -39,10 +40,10 @@ def _correct_text():
     return (IMPLS / "student_correct.py").read_text()
 
 
-def _student_with_bug(folder):
+def _student_with_bug(folder, bug=BUG):
     """A student's folder: the buggy rnn_layers.py beside the student_correct.py it imports."""
     folder.mkdir(parents=True)
-    (folder / "rnn_layers.py").write_text((IMPLS / BUG).read_text())
+    (folder / "rnn_layers.py").write_text((IMPLS / bug).read_text())
     (folder / "student_correct.py").write_text(_correct_text())
 
 
@@ -51,7 +52,7 @@ def _class(root):
     (root / "alice.py").write_text(_correct_text())
     _student_with_bug(root / "bob")
     _student_with_bug(root / "frank")
-    (root / "carol.py").write_text((IMPLS / "python2_file.py").read_text())
+    (root / "carol.py").write_text(_correct_text() + SYNTAX_ERROR)
     package = root / "dave" / "assignment3" / "cs231n"  # no __init__.py: a namespace package
     package.mkdir(parents=True)
     (package / "layers.py").write_text("def helper():\n    return 1\n")
@@ -102,7 +103,7 @@ def test_the_class_gets_one_row_per_submission_with_statuses_and_scores(graded_c
     carol = by_name["carol"]
     assert all(carol[f] == grading.NOT_CHECKED for f in SEED_FUNCTIONS)
     assert carol["score"] == "0" and carol["max_score"] == "14"
-    assert carol["note"].startswith("carol.py:6: cannot import: SyntaxError")
+    assert carol["note"].startswith("carol.py:") and "cannot import: SyntaxError" in carol["note"]
     assert str(graded_class["folder"]) not in graded_class["csv"].read_text()  # paths relative to each submission
 
 
@@ -143,8 +144,20 @@ def test_gradescope_results_through_the_command_line(tmp_path):
     assert failing.startswith("FAIL\n") and "dprev_c" in failing
     assert "replay: rnn-gradcheck --impl rnn_layers.py --only lstm_backward --replay" in failing
     assert report["tests"][0]["output"] == f"pass ({CASES} cases)"
+    assert "derivation: " in failing  # where the student can read how the backward goes
     rows = _rows(tmp_path / "grades.csv")
     assert [(r["submission"], r["score"], r["max_score"]) for r in rows] == [("submission", "1.5", "4.5")]
+
+
+@pytest.mark.parametrize("strict", [False, True], ids=["default", "strict"])
+def test_a_warning_costs_points_only_under_strict(tmp_path, strict):
+    _student_with_bug(tmp_path / "gina", bug=WARNS)
+    code, _, err = grade(tmp_path / "gina", "--csv", tmp_path / "grades.csv", "--cases", CASES,
+                         "--only", "rnn_backward", *(["--strict"] if strict else []))
+    assert code == 0, err
+    [row] = _rows(tmp_path / "grades.csv")
+    # under --strict the checker itself reports the warning as a failure
+    assert (row["rnn_backward"], row["score"]) == (("fail", "0") if strict else ("warn", "1"))
 
 
 HOSTILE = {
@@ -154,21 +167,36 @@ HOSTILE = {
     "noisy": "import os\nos.write(1, b'GARBAGE on fd 1\\n')\nos.write(2, b'GARBAGE on fd 2\\n')\n"
              "print('GARBAGE')\nfrom student_correct import *  # noqa\n",
 }
+# hangs at import, after starting a process of its own that would outlive it
+HANGS = ("import subprocess, sys, time\n"
+         "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)'])\n"
+         "open({pid_file!r}, 'w').write(str(child.pid))\n"
+         "while True:\n    time.sleep(0.01)\n")
 
 
-def test_submissions_that_crash_get_a_row_and_the_run_goes_on(tmp_path):
-    class_folder = tmp_path / "class"
+@pytest.fixture(scope="module")
+def hostile_run(tmp_path_factory):
+    """One run over every hostile submission and a correct one; the hang overlaps the others."""
+    folder = tmp_path_factory.mktemp("hostile")
+    class_folder = folder / "class"
     class_folder.mkdir()
     for name, text in HOSTILE.items():
         (class_folder / f"{name}.py").write_text(text)
+    pid_file = folder / "grandchild.pid"
+    (class_folder / "hangs.py").write_text(HANGS.format(pid_file=str(pid_file)))
     (class_folder / "student_correct.py").write_text(_correct_text())
-    code, out, err = grade(class_folder, "--csv", tmp_path / "grades.csv", "--cases", CASES,
-                           "--only", "sigmoid", "--jobs", "2")
-    assert code == 0, err
-    notes = {row["submission"]: (row["sigmoid"], row["score"], row["note"]) for row in _rows(tmp_path / "grades.csv")}
+    code, out, err = grade(class_folder, "--csv", folder / "grades.csv", "--cases", CASES,
+                           "--only", "sigmoid", "--jobs", "2", "--timeout", HANG_TIMEOUT_SECONDS)
+    rows = {row["submission"]: (row["sigmoid"], row["score"], row["note"]) for row in _rows(folder / "grades.csv")}
+    return dict(code=code, out=out, err=err, rows=rows, pid_file=pid_file)
+
+
+def test_submissions_that_crash_get_a_row_and_the_run_goes_on(hostile_run):
+    assert hostile_run["code"] == 0, hostile_run["err"]
+    notes = hostile_run["rows"]
     assert notes["student_correct"] == ("pass", "1", "")
     assert notes["noisy"] == ("pass", "1", "")
-    assert "GARBAGE" not in out + err
+    assert "GARBAGE" not in hostile_run["out"] + hostile_run["err"]
     assert notes["segfault"][:2] == (grading.NOT_CHECKED, "0") and "SIGSEGV" in notes["segfault"][2]
     assert notes["exit_three"][:2] == (grading.NOT_CHECKED, "0") and "exit status 3" in notes["exit_three"][2]
     assert "exit status 0 before writing its report" in notes["exit_zero"][2]
@@ -185,21 +213,11 @@ def _gone(pid):
     return state in ("Z", "X")
 
 
-@pytest.mark.skipif(os.name != "posix", reason="process groups")
-def test_a_hanging_submission_is_stopped_with_the_processes_it_started(tmp_path):
-    pid_file = tmp_path / "grandchild.pid"
-    (tmp_path / "hangs.py").write_text(
-        "import subprocess, sys, time\n"
-        "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)'])\n"
-        f"open({str(pid_file)!r}, 'w').write(str(child.pid))\n"
-        "while True:\n    time.sleep(0.01)\n")
-    code, _, err = grade(tmp_path / "hangs.py", "--csv", tmp_path / "grades.csv", "--timeout",
-                         HANG_TIMEOUT_SECONDS, "--only", "sigmoid")
-    assert code == 0, err
-    [row] = _rows(tmp_path / "grades.csv")
-    assert (row["submission"], row["sigmoid"], row["score"]) == ("hangs", grading.NOT_CHECKED, "0")
-    assert f"time limit of {HANG_TIMEOUT_SECONDS} s per submission" in row["note"]
-    pid = int(pid_file.read_text())
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads process states from /proc")
+def test_a_hanging_submission_is_stopped_with_the_processes_it_started(hostile_run):
+    assert hostile_run["rows"]["hangs"][:2] == (grading.NOT_CHECKED, "0")
+    assert f"time limit of {HANG_TIMEOUT_SECONDS} s per submission" in hostile_run["rows"]["hangs"][2]
+    pid = int(hostile_run["pid_file"].read_text())
     for _ in range(100):  # SIGKILL is delivered at once; give the kernel a moment to tear it down
         if _gone(pid):
             break

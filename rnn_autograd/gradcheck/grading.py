@@ -36,8 +36,9 @@ EXIT_COMPLETED = 0
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL_ERROR = 3
 EXIT_INTERRUPTED = 130
-# The whole check of one submission: 14 functions at the checker's default 20 s each, if every
-# one of them hangs, is 280 s; a correct file takes about a second.
+# The whole check of one submission. The checker stops a call that hangs after its --time-limit
+# (10 s by default), so a file that hangs in all 14 functions takes about 140 s; a correct file
+# takes about a second. A check stopped here loses all its results: the note says so.
 DEFAULT_TIMEOUT = 300.0
 NOT_CHECKED = "not_checked"   # the CSV's status of a function whose submission could not be checked
 
@@ -139,7 +140,18 @@ def _student_text(function, result, status, strict, name):
     lines = [head] + ([diagnosis] if diagnosis else [])
     if result.get("replay"):
         lines.append(f"replay: {result['replay']}")
+    if result.get("link"):
+        lines.append(f"derivation: {_derivation(result['link'])}")
     return "\n".join(lines)
+
+
+def _derivation(link):
+    """The checker's link to a derivation, as a student can find it: a URL as it is, a local
+    path (which depends on where the checker is installed) as rnn-autograd's docs/page.md#name."""
+    if "://" in link:
+        return link
+    page, _, anchor = link.partition("#")
+    return f"docs/{Path(page).name}" + (f"#{anchor}" if anchor else "") + " in rnn-autograd"
 
 
 def grade(outcome, functions, points, strict):
@@ -209,7 +221,9 @@ def gradescope_json(row, functions):
 # The summary a teacher reads
 
 
-_ASIDE = re.compile(r"^(failing case|finite differences|note:|replay:)")
+_SEVERITY = {"fail": 0, "error": 1, "warn": 2, "not_implemented": 3}  # for ties in the summary
+# Lines of a diagnosis that say which case, or how it was confirmed, rather than what is wrong.
+_ASIDE = re.compile(r"^(failing case|first case|finite differences|note:|replay:|derivation:)")
 _NUMBER = re.compile(r"[-+]?\d+(\.\d+)?(e[-+]?\d+)?")
 _LOCATION = re.compile(r"\(at [^)]*\)")
 
@@ -260,13 +274,15 @@ def summary(outcomes, grades, functions, strict):
         groups = {}
         for outcome in outcomes:
             result = outcome.functions.get(function)
-            if not outcome.checked or result is None or result.get("status") == "pass":
-                continue
+            if not outcome.checked or result is None or result.get("status") in ("pass", "missing"):
+                continue  # not defined at all: the table counts those
             key, headline = problem_of(result)
             groups.setdefault(key, []).append(_relative(headline, outcome.submission.root))
         if not groups:
             continue
-        key, headlines = min(groups.items(), key=lambda item: (-len(item[1]), item[0]))
+        # the commonest; among equally common ones, a wrong answer before a warning or a stub
+        key, headlines = min(groups.items(), key=lambda item: (-len(item[1]), _SEVERITY.get(
+            item[0].split(":")[0], len(_SEVERITY)), item[0]))
         total = sum(len(group) for group in groups.values())
         others = f"; {len(groups) - 1} other problem{'s' if len(groups) > 2 else ''}" if len(groups) > 1 else ""
         problems.append(f"  {function}: {len(headlines)} of {total} not passing{others}:")

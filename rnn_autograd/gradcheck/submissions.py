@@ -311,7 +311,8 @@ class Runner:
     def _read(self, submission, code, report_path, errors, timed_out):
         if timed_out:
             return Outcome(submission, note=f"stopped: the check took longer than the time limit of "
-                                            f"{self.options.timeout:g} s per submission (--timeout)")
+                                            f"{self.options.timeout:g} s per submission (--timeout), "
+                                            "so none of its functions could be graded")
         if code == 2:  # the checker could not run it: the reason is its last line
             reason = last_line(errors).removeprefix("rnn-gradcheck: error: ") or "cannot be loaded"
             return Outcome(submission, note=reason)
