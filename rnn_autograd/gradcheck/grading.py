@@ -426,7 +426,7 @@ def build_parser():
                         help="cases per function (default: the checker's)")
     parser.add_argument("--only", metavar="NAME[,NAME...]", help="grade only these functions")
     parser.add_argument("--time-limit", type=_seconds, default=None, metavar="SECONDS",
-                        help="the checker's time limit per function (default: the checker's)")
+                        help="the checker's time limit per call (default: the checker's)")
     parser.add_argument("--strict", action="store_true", help="warnings earn no points")
     parser.add_argument("--quiet", action="store_true", help="print only the first line of the summary")
     return parser
