@@ -494,7 +494,7 @@ def main(argv=None):
 def _main(argv):
     args = build_parser().parse_args(argv)
     functions, points, outputs, submissions = _prepare(args)
-    arguments = checker_arguments(args, strict_supported=_checker_accepts(["--strict"]) is None)
+    arguments = checker_arguments(args)
     complaint = _checker_accepts(arguments)
     if complaint:
         raise RuntimeError(f"the checker refuses the options grading gives it: {complaint}")

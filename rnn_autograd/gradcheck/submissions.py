@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 SKIPPED_NAMES = {"__pycache__", "__MACOSX"}  # and every name starting with "."
+KILLED = -getattr(signal, "SIGKILL", 9)  # the return code of a process killed by SIGKILL (POSIX)
 
 
 class BadInput(Exception):
@@ -194,7 +195,7 @@ def _checker_environment():
     return environment
 
 
-def checker_arguments(options, strict_supported=True):
+def checker_arguments(options):
     """The options every check gets, as `rnn-gradcheck` spells them (without --impl and --json)."""
     arguments = ["--seed", str(options.seed), "--quiet"]
     if options.cases is not None:
@@ -203,7 +204,7 @@ def checker_arguments(options, strict_supported=True):
         arguments += ["--only", ",".join(options.only)]
     if options.time_limit is not None:
         arguments += ["--time-limit", repr(options.time_limit)]
-    if options.strict and strict_supported:  # grading zeroes warnings under --strict either way
+    if options.strict:  # the checker then reports a warning as a failure
         arguments.append("--strict")
     return arguments
 
@@ -303,7 +304,7 @@ class Runner:
         seconds = time.perf_counter() - start
         errors = (folder / "stderr").read_text(encoding="utf-8", errors="replace")[-20000:]
         outcome = self._read(submission, process.returncode, report_path, errors,
-                             timed_out.is_set() and process.returncode == -signal.SIGKILL)
+                             timed_out.is_set() and (process.returncode == KILLED or os.name != "posix"))
         outcome.seconds = seconds
         shutil.rmtree(folder, ignore_errors=True)
         return outcome
@@ -329,7 +330,7 @@ class Runner:
             return Outcome(submission, note="the checker's report could not be read", crashed=True)
         if code is not None and code < 0:
             name = _signal_name(-code)
-            how = (f"was killed by {name} (out of memory?)" if -code == signal.SIGKILL else
+            how = (f"was killed by {name} (out of memory?)" if code == KILLED else
                    f"was killed by {name}: the submission crashed the process")
         else:
             how = (f"ended with exit status {code} before writing its report: the submission ends "
