@@ -16,6 +16,7 @@ the class shared by several tests. No test asserts a time.
 import csv
 import io
 import json
+import re
 import subprocess
 import sys
 import time
@@ -166,11 +167,14 @@ HOSTILE = {
     "exit_zero": "import os\nos._exit(0)\n",
     "noisy": "import os\nos.write(1, b'GARBAGE on fd 1\\n')\nos.write(2, b'GARBAGE on fd 2\\n')\n"
              "print('GARBAGE')\nfrom student_correct import *  # noqa\n",
+    # from the checker's worker process, kill the checker itself: no report at all
+    "kills_checker": "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\nimport time\ntime.sleep(120)\n",
 }
-# hangs at import, after starting a process of its own that would outlive it
-HANGS = ("import subprocess, sys, time\n"
+# hangs at import, after starting a process of its own that would outlive it; writes down the
+# pids of both (its own is the checker's worker process, which has a session of its own)
+HANGS = ("import os, subprocess, sys, time\n"
          "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)'])\n"
-         "open({pid_file!r}, 'w').write(str(child.pid))\n"
+         "open({pid_file!r}, 'w').write(f'{{os.getpid()}} {{child.pid}}')\n"
          "while True:\n    time.sleep(0.01)\n")
 
 
@@ -198,8 +202,11 @@ def test_submissions_that_crash_get_a_row_and_the_run_goes_on(hostile_run):
     assert notes["noisy"] == ("pass", "1", "")
     assert "GARBAGE" not in hostile_run["out"] + hostile_run["err"]
     assert notes["segfault"][:2] == (grading.NOT_CHECKED, "0") and "SIGSEGV" in notes["segfault"][2]
-    assert notes["exit_three"][:2] == (grading.NOT_CHECKED, "0") and "exit status 3" in notes["exit_three"][2]
-    assert "exit status 0 before writing its report" in notes["exit_zero"][2]
+    assert notes["exit_three"][:2] == (grading.NOT_CHECKED, "0")
+    assert re.search(r"exit (code|status) 3\b", notes["exit_three"][2]), notes["exit_three"]
+    assert re.search(r"exit (code|status) 0\b", notes["exit_zero"][2]), notes["exit_zero"]
+    assert notes["kills_checker"][:2] == (grading.NOT_CHECKED, "0")
+    assert "the check was killed by SIGKILL" in notes["kills_checker"][2]
 
 
 def _gone(pid):
@@ -217,12 +224,12 @@ def _gone(pid):
 def test_a_hanging_submission_is_stopped_with_the_processes_it_started(hostile_run):
     assert hostile_run["rows"]["hangs"][:2] == (grading.NOT_CHECKED, "0")
     assert f"time limit of {HANG_TIMEOUT_SECONDS} s per submission" in hostile_run["rows"]["hangs"][2]
-    pid = int(hostile_run["pid_file"].read_text())
-    for _ in range(100):  # SIGKILL is delivered at once; give the kernel a moment to tear it down
-        if _gone(pid):
-            break
-        time.sleep(0.02)
-    assert _gone(pid), f"process {pid}, started by the submission, is still running"
+    for pid in map(int, hostile_run["pid_file"].read_text().split()):  # the worker, then its child
+        for _ in range(100):  # SIGKILL is delivered at once; give the kernel a moment to tear it down
+            if _gone(pid):
+                break
+            time.sleep(0.02)
+        assert _gone(pid), f"process {pid}, where the submission ran or which it started, is still running"
 
 
 # ----------------------------------------------------------------------------------------------
@@ -352,15 +359,21 @@ def test_the_same_problem_with_other_numbers_is_one_problem():
     assert grading.problem_of(factor)[0] == grading.problem_of(dict(factor, diagnosis="c"))[0]
 
 
-def test_points_default_to_one_and_toml_needs_python_3_11(tmp_path):
+def test_points_from_toml_need_python_3_11(tmp_path):
     path = tmp_path / "points.toml"
     path.write_text("lstm_backward = 3\nsigmoid = 0.5\n")
-    functions = ["sigmoid", "lstm_forward", "lstm_backward"]
     if sys.version_info >= (3, 11):
-        assert grading.load_points(path, functions) == {"sigmoid": 0.5, "lstm_forward": 1, "lstm_backward": 3}
+        assert grading.read_points(path) == {"lstm_backward": 3, "sigmoid": 0.5}
     else:
         with pytest.raises(grading.BadInput, match="need Python 3.11"):
-            grading.load_points(path, functions)
+            grading.read_points(path)
+
+
+def test_the_columns_are_the_14_unless_only_or_the_points_name_others():
+    assert grading.graded_functions(None, {}) == list(SEED_FUNCTIONS)
+    assert grading.graded_functions(None, {"lstm_backward": 3}) == list(SEED_FUNCTIONS)
+    assert grading.graded_functions(None, {"affine_backward": 2}) == [*SEED_FUNCTIONS, "affine_backward"]
+    assert grading.graded_functions(["lstm_backward", "sigmoid"], {}) == ["sigmoid", "lstm_backward"]
 
 
 def test_a_note_a_student_controls_is_not_a_spreadsheet_formula():

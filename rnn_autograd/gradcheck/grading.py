@@ -27,7 +27,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from rnn_autograd.gradcheck.layers import SEED_FUNCTIONS
+from rnn_autograd.gradcheck.layers import ALL_FUNCTIONS, OPTIONAL_FUNCTIONS, SEED_FUNCTIONS
 from rnn_autograd.gradcheck.submissions import (BadInput, Runner, checker_arguments, checker_starts,
                                                 find_submissions, last_line, run_all)
 
@@ -70,8 +70,8 @@ class Grade:
 # Points
 
 
-def load_points(path, functions):
-    """{function: points} for `functions` from a JSON or TOML file of `name = points`; 1 if unlisted."""
+def read_points(path):
+    """{function: points} as a JSON or TOML file of `name = points` gives them, checked."""
     try:
         raw = Path(path).read_bytes()
     except OSError as error:
@@ -96,15 +96,22 @@ def load_points(path, functions):
                        f"got {type(table).__name__}")
     import difflib
     for name, value in table.items():
-        if name not in SEED_FUNCTIONS:
-            close = difflib.get_close_matches(name, SEED_FUNCTIONS, n=1)
-            hint = f" (did you mean {close[0]}?)" if close else f"; the functions are: {', '.join(SEED_FUNCTIONS)}"
+        if name not in ALL_FUNCTIONS:
+            close = difflib.get_close_matches(name, ALL_FUNCTIONS, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else f"; the functions are: {', '.join(ALL_FUNCTIONS)}"
             raise BadInput(f"--points {path}: unknown function name {name!r}{hint}")
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise BadInput(f"--points {path}: {name}: points must be a finite number, got {value!r}")
         if value < 0:
             raise BadInput(f"--points {path}: {name}: points must be 0 or more, got {value!r}")
-    return {name: table.get(name, 1) for name in functions}
+    return table
+
+
+def graded_functions(only, points):
+    """The columns: --only's functions, else the 14 and any optional one (the affine pair of later
+    course years) that the points file names; in the registry's order."""
+    wanted = set(only) if only else set(SEED_FUNCTIONS) | (set(points) & set(OPTIONAL_FUNCTIONS))
+    return [name for name in ALL_FUNCTIONS if name in wanted]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -415,7 +422,8 @@ def build_parser():
                         help="also write Gradescope's results.json for the (single) submission")
     parser.add_argument("--points", metavar="FILE",
                         help="points per function: JSON {\"lstm_backward\": 3, ...}, or TOML "
-                             "lstm_backward = 3 (Python 3.11+); unlisted functions get 1 (default: 1 each)")
+                             "lstm_backward = 3 (Python 3.11+); unlisted functions get 1 (default: 1 each). "
+                             "Naming affine_forward / affine_backward grades them too")
     parser.add_argument("--jobs", type=_positive_int, default=1, metavar="N",
                         help="submissions checked at once (default 1)")
     parser.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
@@ -452,12 +460,13 @@ def _prepare(args):
         args.only = [name.strip() for name in args.only.split(",") if name.strip()]
         if not args.only:
             raise BadInput("--only names no function")
-        unknown = [name for name in args.only if name not in SEED_FUNCTIONS]
+        unknown = [name for name in args.only if name not in ALL_FUNCTIONS]
         if unknown:
             raise BadInput(f"unknown function name(s) in --only: {', '.join(unknown)}; "
-                           f"the functions are: {', '.join(SEED_FUNCTIONS)}")
-    functions = [name for name in SEED_FUNCTIONS if not args.only or name in args.only]
-    points = load_points(args.points, functions) if args.points else {name: 1 for name in functions}
+                           f"the functions are: {', '.join(ALL_FUNCTIONS)}")
+    listed = read_points(args.points) if args.points else {}
+    functions = graded_functions(args.only, listed)
+    points = {name: listed.get(name, 1) for name in functions}
     outputs = {"csv": check_writable(args.csv, "--csv")}
     if args.gradescope:
         outputs["gradescope"] = check_writable(args.gradescope, "--gradescope")

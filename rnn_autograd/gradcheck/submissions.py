@@ -10,9 +10,11 @@ class: each `.py` file and each subfolder in it is one submission, named after t
 folder (a file called `rnn_layers.py` is named after its folder).
 
 Each check is `python -m rnn_autograd.gradcheck --impl ... --json ...` in a process of its own,
-in a session of its own, with a wall-time limit on the whole check. Its process group is killed
-when the time runs out, and again when the check ends, so a thread or child process that the
-submission left behind goes with it. What the submission prints goes to files, never to the
+in a session of its own, with a wall-time limit on the whole check. When the time runs out, and
+again when the check ends, its process group is killed, and so is every process that carries
+the check's cookie in its environment (as Jenkins' ProcessTreeKiller does), with its group: the
+checker's own worker process, which starts a session of its own, and any child process the
+submission started, even once their parent is gone. What the submission prints goes to files, never to the
 grader's terminal. Only the checker's JSON report comes back.
 """
 import json
@@ -24,6 +26,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -209,8 +212,11 @@ def checker_arguments(options):
     return arguments
 
 
+COOKIE = "RNN_GRADCHECK_GRADE_CHECK"  # in the environment of every process of one check
+
+
 def _kill_group(process):
-    """SIGKILL the process group of a check: the checker and whatever the submission started."""
+    """SIGKILL the process group of a check: the checker and whatever shares its group."""
     if os.name != "posix":
         process.kill()
         return
@@ -218,6 +224,46 @@ def _kill_group(process):
         os.killpg(process.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
+
+
+def _processes_with(cookie):
+    """The pids whose environment carries `COOKIE=cookie`: every process a check started, in
+    whatever session it put itself (the checker's worker calls setsid) and after its parent died
+    (it is then a child of init, and no parent link leads to it). Linux only: reads /proc."""
+    marker = f"{COOKIE}={cookie}".encode()
+    try:
+        entries = [entry for entry in os.listdir("/proc") if entry.isdigit()]
+    except OSError:
+        return []
+    found = []
+    for entry in entries:
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as handle:
+                if marker in handle.read().split(b"\0"):  # a zombie's reads empty: it is done
+                    found.append(int(entry))
+        except OSError:  # gone already, or not ours to read
+            continue
+    return found
+
+
+def _end_check(process, cookie):
+    """Kill what is left of a check: its process group, then every process carrying its cookie,
+    with the process group of each (where a submission's own child process sits)."""
+    _kill_group(process)
+    ours = os.getpgrp() if os.name == "posix" else None
+    for _ in range(10):  # again while a process forks as it is being killed
+        left = [pid for pid in _processes_with(cookie) if pid != os.getpid()]
+        if not left:
+            return
+        for pid in left:
+            try:
+                group = os.getpgid(pid)
+                if group != ours:
+                    os.killpg(group, signal.SIGKILL)
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                continue
+        time.sleep(0.01)
 
 
 def _wait_unreaped(process):
@@ -255,15 +301,15 @@ class Runner:
         self.workdir = Path(workdir)
         self.arguments = arguments
         self.environment = _checker_environment()
-        self._running = set()
+        self._running = {}  # process -> the cookie in its environment
         self._lock = threading.Lock()
         self._stopping = False
 
     def stop(self):
         with self._lock:
             self._stopping = True
-            for process in self._running:
-                _kill_group(process)
+            for process, cookie in self._running.items():
+                _end_check(process, cookie)
 
     def check(self, submission):
         if submission.problem:
@@ -274,21 +320,23 @@ class Runner:
                    "--json", str(report_path), *self.arguments]
         start = time.perf_counter()
         timed_out = threading.Event()
+        cookie = uuid.uuid4().hex
+        environment = dict(self.environment, **{COOKIE: cookie})
         with open(folder / "stdout", "wb") as stdout, open(folder / "stderr", "wb") as stderr:
             with self._lock:
                 if self._stopping:
                     return Outcome(submission, note="interrupted")
                 try:
-                    process = subprocess.Popen(command, cwd=submission.cwd or folder, env=self.environment,
+                    process = subprocess.Popen(command, cwd=submission.cwd or folder, env=environment,
                                                stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
                                                start_new_session=os.name == "posix")
                 except OSError as error:
                     return Outcome(submission, note=f"the check could not start: {error.strerror or error}")
-                self._running.add(process)
+                self._running[process] = cookie
 
             def out_of_time():
                 timed_out.set()
-                _kill_group(process)
+                _end_check(process, cookie)
 
             timer = threading.Timer(self.options.timeout, out_of_time)
             timer.daemon = True
@@ -297,10 +345,10 @@ class Runner:
                 _wait_unreaped(process)
             finally:
                 timer.cancel()
-                _kill_group(process)   # what it left behind: threads die with it, child processes here
+                _end_check(process, cookie)  # what it left behind: a worker, a child process
                 process.wait()
                 with self._lock:
-                    self._running.discard(process)
+                    self._running.pop(process, None)
         seconds = time.perf_counter() - start
         errors = (folder / "stderr").read_text(encoding="utf-8", errors="replace")[-20000:]
         outcome = self._read(submission, process.returncode, report_path, errors,
@@ -330,7 +378,7 @@ class Runner:
             return Outcome(submission, note="the checker's report could not be read", crashed=True)
         if code is not None and code < 0:
             name = _signal_name(-code)
-            how = (f"was killed by {name} (out of memory?)" if code == KILLED else
+            how = (f"was killed by {name} (out of memory, or by the submission?)" if code == KILLED else
                    f"was killed by {name}: the submission crashed the process")
         else:
             how = (f"ended with exit status {code} before writing its report: the submission ends "
