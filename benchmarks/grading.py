@@ -6,8 +6,9 @@
 Each submission is a student's folder: one of tests/impls/student_correct.py,
 vectorised_correct.py or bug_*.py, taken in turn, as its rnn_layers.py, beside a copy of the
 correct module it imports (`from student_correct import *`, `import vectorised_correct`, ...), so
-that every submission stands alone and the class has about 5 copies of each file. One of the bug files hangs in rnn_backward until
-the checker's time limit per call stops it (10 s by default), as a real hang would.
+that every submission stands alone and the class has about 5 copies of each file. One of the
+bug files hangs in rnn_backward until the checker's time limit per call stops it (10 s by
+default), as a real hang would.
 `rnn-gradcheck grade` runs as a command, as a teacher would run it, and its wall time is what is
 reported. The target of issue 11: under 2 minutes for 200 submissions with --jobs 2 on 2 cores.
 
@@ -49,7 +50,7 @@ def sources(without_hangs):
 
 
 def make_class(folder, count, without_hangs):
-    """`count` student folders in `folder`, student_000/rnn_layers.py, ...; returns {name: source file}."""
+    """`count` student folders in `folder` (student_000/rnn_layers.py, ...); {name: source file}."""
     files = sources(without_hangs)
     made = {}
     for index in range(count):
@@ -82,18 +83,23 @@ def overheads(cases):
     correct = str(IMPLS / "student_correct.py")
     whole = _seconds([sys.executable, "-m", "rnn_autograd.gradcheck", "--impl", correct, "--quiet"]
                      + (["--cases", str(cases)] if cases else []), repeats=3)
-    return dict(python=python, imports=imports - python, check=whole - imports, one_submission=whole)
+    return dict(python=python, imports=imports - python, check=whole - imports,
+                one_submission=whole)
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.grading", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.grading",
+                                     description=__doc__.splitlines()[0])
     parser.add_argument("--submissions", type=int, default=200)
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--cases", type=int, default=None, help="cases per function (default: the checker's)")
+    parser.add_argument("--cases", type=int, default=None,
+                        help="cases per function (default: the checker's)")
     parser.add_argument("--time-limit", type=float, default=None,
                         help="the checker's time limit per call (default: the checker's)")
-    parser.add_argument("--without-hangs", action="store_true", help="leave out the file that hangs")
-    parser.add_argument("--keep", metavar="DIR", help="generate the class in DIR and keep it (and grades.csv)")
+    parser.add_argument("--without-hangs", action="store_true",
+                        help="leave out the file that hangs")
+    parser.add_argument("--keep", metavar="DIR",
+                        help="generate the class in DIR and keep it (and grades.csv)")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="grading-benchmark-") as scratch:
@@ -124,18 +130,21 @@ def main(argv=None):
         full = sum(1 for row in rows if row["score"] == row["max_score"])
         statuses = Counter(value for row in rows for key, value in row.items()
                            if key not in ("submission", "score", "max_score", "note"))
-        print(f"wall time {wall:.1f} s for {len(rows)} submissions ({wall / len(rows) * 1000:.0f} ms each, "
+        print(f"wall time {wall:.1f} s for {len(rows)} submissions "
+              f"({wall / len(rows) * 1000:.0f} ms each, "
               f"{args.jobs} at once); {full} with full marks; statuses: "
               + ", ".join(f"{count} {status}" for status, count in sorted(statuses.items())))
-        print(f"target: under {TARGET_SECONDS:.0f} s: {'met' if wall < TARGET_SECONDS else 'NOT met'}")
+        verdict = "met" if wall < TARGET_SECONDS else "NOT met"
+        print(f"target: under {TARGET_SECONDS:.0f} s: {verdict}")
         load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-        print(f"CPU time {cpu:.1f} s ({cpu / len(rows) * 1000:.0f} ms per submission); load average "
-              f"{load:.1f} at the end. Where the checks are CPU-bound, {args.jobs} idle cores would take "
-              f"about {cpu / args.jobs:.0f} s, plus the time hanging calls wait")
+        print(f"CPU time {cpu:.1f} s ({cpu / len(rows) * 1000:.0f} ms per submission); load "
+              f"average {load:.1f} at the end. Where the checks are CPU-bound, {args.jobs} idle "
+              f"cores would take about {cpu / args.jobs:.0f} s, plus the time hanging calls wait")
         cost = overheads(args.cases)
         print("one submission on its own (best of several): "
-              f"python start-up {cost['python'] * 1000:.0f} ms, imports of the checker (numpy, autograd) "
-              f"{cost['imports'] * 1000:.0f} ms, the check of a correct file {cost['check'] * 1000:.0f} ms; "
+              f"python start-up {cost['python'] * 1000:.0f} ms, imports of the checker "
+              f"(numpy, autograd) {cost['imports'] * 1000:.0f} ms, the check of a correct file "
+              f"{cost['check'] * 1000:.0f} ms; "
               f"{cost['one_submission'] * 1000:.0f} ms in all")
     return 0
 

@@ -31,7 +31,7 @@ IMPLS = Path(__file__).resolve().parent / "impls"
 CASES = "3"  # per function: the checker's first fixed cases are enough to catch the bug used here
 BUG = "bug_lstm_backward_no_cell_carry.py"  # breaks lstm_backward only (see its EXPECTED)
 WARNS = "bug_rnn_backward_mutates_dh.py"    # a warning on rnn_backward: the math is right
-SYNTAX_ERROR = "\n\ndef lstm_backward(dh, cache)\n    return None\n"  # no colon: the file cannot load
+SYNTAX_ERROR = "\n\ndef lstm_backward(dh, cache)\n    return None\n"  # no colon: cannot load
 # A hanging submission is stopped after this: enough for a loaded machine to start the check and
 # let the submission start its own child process first.
 HANG_TIMEOUT_SECONDS = "3"
@@ -57,7 +57,8 @@ def _class(root):
     package = root / "dave" / "assignment3" / "cs231n"  # no __init__.py: a namespace package
     package.mkdir(parents=True)
     (package / "layers.py").write_text("def helper():\n    return 1\n")
-    (package / "rnn_layers.py").write_text(_correct_text() + "\nfrom .layers import helper  # noqa\n")
+    relative_import = "\nfrom .layers import helper  # noqa\n"
+    (package / "rnn_layers.py").write_text(_correct_text() + relative_import)
     (root / "notes.txt").write_text("not a submission\n")
     return root
 
@@ -83,7 +84,8 @@ def _rows(path):
 def graded_class(tmp_path_factory):
     folder = tmp_path_factory.mktemp("grading")
     class_folder = _class(folder / "class")
-    code, out, err = grade(class_folder, "--csv", folder / "grades.csv", "--cases", CASES, "--jobs", "2")
+    code, out, err = grade(class_folder, "--csv", folder / "grades.csv", "--cases", CASES,
+                           "--jobs", "2")
     return dict(folder=folder, class_folder=class_folder, code=code, out=out, err=err,
                 csv=folder / "grades.csv")
 
@@ -96,7 +98,8 @@ def test_the_class_gets_one_row_per_submission_with_statuses_and_scores(graded_c
     by_name = {row["submission"]: row for row in rows}
     for name in ("alice", "dave"):  # dave: cs231n/ without __init__.py, with a relative import
         assert all(by_name[name][f] == "pass" for f in SEED_FUNCTIONS), by_name[name]
-        assert (by_name[name]["score"], by_name[name]["max_score"], by_name[name]["note"]) == ("14", "14", "")
+        row = by_name[name]
+        assert (row["score"], row["max_score"], row["note"]) == ("14", "14", "")
     for name in ("bob", "frank"):
         assert [f for f in SEED_FUNCTIONS if by_name[name][f] != "pass"] == ["lstm_backward"]
         assert by_name[name]["lstm_backward"] == "fail"
@@ -105,12 +108,14 @@ def test_the_class_gets_one_row_per_submission_with_statuses_and_scores(graded_c
     assert all(carol[f] == grading.NOT_CHECKED for f in SEED_FUNCTIONS)
     assert carol["score"] == "0" and carol["max_score"] == "14"
     assert carol["note"].startswith("carol.py:") and "cannot import: SyntaxError" in carol["note"]
-    assert str(graded_class["folder"]) not in graded_class["csv"].read_text()  # paths relative to each submission
+    # paths are relative to each submission
+    assert str(graded_class["folder"]) not in graded_class["csv"].read_text()
 
 
 def test_the_summary_counts_a_shared_bug_once_and_says_what_it_is(graded_class):
     out = graded_class["out"]
-    assert "5 submissions: mean score" in out and "2 with full marks" in out and "1 not checked (carol" in out
+    assert "5 submissions: mean score" in out and "2 with full marks" in out
+    assert "1 not checked (carol" in out
     function_row = next(line for line in out.splitlines() if line.startswith("lstm_backward "))
     assert function_row.split()[1] == "2/5"   # passed
     assert "lstm_backward: 2 of 2 not passing:" in out
@@ -120,7 +125,8 @@ def test_the_summary_counts_a_shared_bug_once_and_says_what_it_is(graded_class):
 
 def test_the_same_submissions_give_the_same_bytes(graded_class, tmp_path):
     again = tmp_path / "again.csv"
-    code, _, err = grade(graded_class["class_folder"], "--csv", again, "--cases", CASES, "--jobs", "1")
+    code, _, err = grade(graded_class["class_folder"], "--csv", again, "--cases", CASES,
+                         "--jobs", "1")
     assert code == 0, err
     assert again.read_bytes() == graded_class["csv"].read_bytes()
 
@@ -132,22 +138,24 @@ def test_gradescope_results_through_the_command_line(tmp_path):
     results = tmp_path / "results" / "results.json"
     results.parent.mkdir()
     completed = subprocess.run(
-        [sys.executable, "-m", "rnn_autograd.gradcheck", "grade", "submission", "--gradescope", results,
-         "--csv", "grades.csv", "--points", points, "--cases", CASES,
+        [sys.executable, "-m", "rnn_autograd.gradcheck", "grade", "submission",
+         "--gradescope", results, "--csv", "grades.csv", "--points", points, "--cases", CASES,
          "--only", "sigmoid,lstm_forward,lstm_backward"],
         cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert completed.returncode == 0, completed.stderr
     report = json.loads(results.read_text())
     assert report["score"] == 1.5
     assert [(t["name"], t["score"], t["max_score"], t["status"]) for t in report["tests"]] == [
-        ("sigmoid", 1, 1, "passed"), ("lstm_forward", 0.5, 0.5, "passed"), ("lstm_backward", 0, 3, "failed")]
+        ("sigmoid", 1, 1, "passed"), ("lstm_forward", 0.5, 0.5, "passed"),
+        ("lstm_backward", 0, 3, "failed")]
     failing = report["tests"][2]["output"]
     assert failing.startswith("FAIL\n") and "dprev_c" in failing
     assert "replay: rnn-gradcheck --impl rnn_layers.py --only lstm_backward --replay" in failing
     assert report["tests"][0]["output"] == f"pass ({CASES} cases)"
     assert "derivation: " in failing  # where the student can read how the backward goes
     rows = _rows(tmp_path / "grades.csv")
-    assert [(r["submission"], r["score"], r["max_score"]) for r in rows] == [("submission", "1.5", "4.5")]
+    assert [(r["submission"], r["score"], r["max_score"]) for r in rows] == [
+        ("submission", "1.5", "4.5")]
 
 
 @pytest.mark.parametrize("strict", [False, True], ids=["default", "strict"])
@@ -168,7 +176,8 @@ HOSTILE = {
     "noisy": "import os\nos.write(1, b'GARBAGE on fd 1\\n')\nos.write(2, b'GARBAGE on fd 2\\n')\n"
              "print('GARBAGE')\nfrom student_correct import *  # noqa\n",
     # from the checker's worker process, kill the checker itself: no report at all
-    "kills_checker": "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\nimport time\ntime.sleep(120)\n",
+    "kills_checker": "import os, signal, time\nos.kill(os.getppid(), signal.SIGKILL)\n"
+                     "time.sleep(120)\n",
 }
 # hangs at import, after starting a process of its own that would outlive it; writes down the
 # pids of both (its own is the checker's worker process, which has a session of its own)
@@ -191,7 +200,8 @@ def hostile_run(tmp_path_factory):
     (class_folder / "student_correct.py").write_text(_correct_text())
     code, out, err = grade(class_folder, "--csv", folder / "grades.csv", "--cases", CASES,
                            "--only", "sigmoid", "--jobs", "2", "--timeout", HANG_TIMEOUT_SECONDS)
-    rows = {row["submission"]: (row["sigmoid"], row["score"], row["note"]) for row in _rows(folder / "grades.csv")}
+    rows = {row["submission"]: (row["sigmoid"], row["score"], row["note"])
+            for row in _rows(folder / "grades.csv")}
     return dict(code=code, out=out, err=err, rows=rows, pid_file=pid_file)
 
 
@@ -223,13 +233,14 @@ def _gone(pid):
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads process states from /proc")
 def test_a_hanging_submission_is_stopped_with_the_processes_it_started(hostile_run):
     assert hostile_run["rows"]["hangs"][:2] == (grading.NOT_CHECKED, "0")
-    assert f"time limit of {HANG_TIMEOUT_SECONDS} s per submission" in hostile_run["rows"]["hangs"][2]
+    note = hostile_run["rows"]["hangs"][2]
+    assert f"time limit of {HANG_TIMEOUT_SECONDS} s per submission" in note
     for pid in map(int, hostile_run["pid_file"].read_text().split()):  # the worker, then its child
-        for _ in range(100):  # SIGKILL is delivered at once; give the kernel a moment to tear it down
+        for _ in range(100):  # SIGKILL is delivered at once; the kernel may take a moment
             if _gone(pid):
                 break
             time.sleep(0.02)
-        assert _gone(pid), f"process {pid}, where the submission ran or which it started, is still running"
+        assert _gone(pid), f"process {pid}, which ran or was started by the submission, is alive"
 
 
 # ----------------------------------------------------------------------------------------------
@@ -260,7 +271,7 @@ def _folder_of_text(tmp_path):
 
 
 def _two_alices(tmp_path):
-    return [_one_correct(tmp_path / "one") / "alice.py", _one_correct(tmp_path / "two") / "alice.py"]
+    return [_one_correct(tmp_path / folder) / "alice.py" for folder in ("one", "two")]
 
 
 def _gradescope_for_two(tmp_path):
@@ -273,24 +284,32 @@ BAD_INPUTS = {
     "folder of non-Python files": (_folder_of_text, "docs: no Python file (.py)"),
     "duplicate names": (_two_alices, "two submissions would both be named 'alice'"),
     "the same submission twice": (lambda t: ["class", "class"], "is given twice"),
-    "output folder missing": (lambda t: ["class", "--csv", t / "nowhere" / "grades.csv"], "does not exist"),
-    "output folder is a file": (lambda t: ["class", "--csv", t / "class" / "alice.py" / "grades.csv"],
+    "output folder missing": (lambda t: ["class", "--csv", t / "nowhere" / "grades.csv"],
+                              "does not exist"),
+    "output folder is a file": (lambda t: ["class", "--csv", t / "class" / "alice.py" / "g.csv"],
                                 "is not a folder"),
     "output is a folder": (lambda t: ["class", "--csv", t / "class"], "is a folder, not a file"),
-    "gradescope for several": (_gradescope_for_two, "--gradescope writes the results of one submission; found 2"),
+    "gradescope for several": (_gradescope_for_two,
+                               "--gradescope writes the results of one submission; found 2"),
     "points: unknown function": (lambda t: _bad_points(t, '{"lstm_backwards": 2}'),
-                                 "unknown function name 'lstm_backwards' (did you mean lstm_backward?)"),
-    "points: negative": (lambda t: _bad_points(t, '{"lstm_backward": -1}'), "points must be 0 or more, got -1"),
-    "points: not a number": (lambda t: _bad_points(t, '{"sigmoid": "three"}'), "must be a finite number"),
+                                 "unknown function name 'lstm_backwards' (did you mean "
+                                 "lstm_backward?)"),
+    "points: negative": (lambda t: _bad_points(t, '{"lstm_backward": -1}'),
+                         "points must be 0 or more, got -1"),
+    "points: not a number": (lambda t: _bad_points(t, '{"sigmoid": "three"}'),
+                             "must be a finite number"),
     "points: not JSON": (lambda t: _bad_points(t, '{"sigmoid": '), "not valid JSON"),
     "points: a list": (lambda t: _bad_points(t, '[1, 2]'), "expected an object"),
     "points: no such file": (lambda t: ["class", "--points", t / "missing.json"], "cannot read it"),
-    "only: unknown name": (lambda t: ["class", "--only", "lstm_backwards"], "unknown function name(s) in --only"),
-    "timeout 0": (lambda t: ["class", "--timeout", "0"], "must be a finite number of seconds above 0"),
+    "only: unknown name": (lambda t: ["class", "--only", "lstm_backwards"],
+                           "unknown function name(s) in --only"),
+    "timeout 0": (lambda t: ["class", "--timeout", "0"],
+                  "must be a finite number of seconds above 0"),
 }
 
 
-@pytest.mark.parametrize("case", list(BAD_INPUTS), ids=lambda case: case.replace(" ", "-").replace(":", ""))
+@pytest.mark.parametrize("case", list(BAD_INPUTS),
+                         ids=lambda case: case.replace(" ", "-").replace(":", ""))
 def test_bad_input_is_one_line_exit_2_and_no_file(tmp_path, monkeypatch, case):
     make, expected = BAD_INPUTS[case]
     monkeypatch.chdir(tmp_path)
@@ -314,7 +333,8 @@ def test_an_internal_error_has_a_code_of_its_own(tmp_path, monkeypatch):
     monkeypatch.setattr(grading, "find_submissions", broken)  # as grading calls it
     code, out, err = grade(_one_correct(tmp_path / "class"), "--csv", tmp_path / "grades.csv")
     assert code == grading.EXIT_INTERNAL_ERROR not in (0, 1, 2)
-    assert err == "rnn-gradcheck grade: internal error: RuntimeError: broken on purpose (please report it)\n"
+    assert err == ("rnn-gradcheck grade: internal error: RuntimeError: broken on purpose "
+                   "(please report it)\n")
     assert not (tmp_path / "grades.csv").exists()
 
 
@@ -323,8 +343,10 @@ def test_an_internal_error_has_a_code_of_its_own(tmp_path, monkeypatch):
 
 
 def _outcome(statuses):
-    submission = submissions.Submission("student", "student.py", Path("/nowhere"), "/nowhere/student.py")
-    functions = {name: {"status": status, "diagnosis": f"{name} is {status}"} for name, status in statuses.items()}
+    submission = submissions.Submission("student", "student.py", Path("/nowhere"),
+                                        "/nowhere/student.py")
+    functions = {name: {"status": status, "diagnosis": f"{name} is {status}"}
+                 for name, status in statuses.items()}
     return submissions.Outcome(submission, functions=functions, checked=True)
 
 
@@ -344,13 +366,16 @@ def test_pass_earns_warn_earns_unless_strict_and_nothing_else_does(strict):
     assert results["score"] == 2 * len(earning)
     assert {t["name"] for t in results["tests"] if t["status"] == "passed"} == earning
     warning = results["tests"][1]["output"]
-    assert warning.startswith("warning: counts as a failure under --strict" if strict else "warning (no points lost)")
+    assert warning.startswith("warning: counts as a failure under --strict" if strict
+                              else "warning (no points lost)")
 
 
 def test_the_same_problem_with_other_numbers_is_one_problem():
     first = {"status": "fail", "pattern": None, "diagnosis":
-             "failing case: N=3, T=4\ndx is wrong: error 2.00e-01\nPrecisely: dprev_c is not carried back"}
-    second = dict(first, diagnosis=first["diagnosis"].replace("2.00e-01", "7.5e-02").replace("N=3", "N=2"))
+             "failing case: N=3, T=4\ndx is wrong: error 2.00e-01\n"
+             "Precisely: dprev_c is not carried back"}
+    other_numbers = first["diagnosis"].replace("2.00e-01", "7.5e-02").replace("N=3", "N=2")
+    second = dict(first, diagnosis=other_numbers)
     other = dict(first, diagnosis=first["diagnosis"].replace("dprev_c", "dprev_h"))
     assert grading.problem_of(first) == grading.problem_of(second)
     assert grading.problem_of(first)[0] != grading.problem_of(other)[0]
@@ -372,8 +397,10 @@ def test_points_from_toml_need_python_3_11(tmp_path):
 def test_the_columns_are_the_14_unless_only_or_the_points_name_others():
     assert grading.graded_functions(None, {}) == list(SEED_FUNCTIONS)
     assert grading.graded_functions(None, {"lstm_backward": 3}) == list(SEED_FUNCTIONS)
-    assert grading.graded_functions(None, {"affine_backward": 2}) == [*SEED_FUNCTIONS, "affine_backward"]
-    assert grading.graded_functions(["lstm_backward", "sigmoid"], {}) == ["sigmoid", "lstm_backward"]
+    assert grading.graded_functions(None, {"affine_backward": 2}) == [*SEED_FUNCTIONS,
+                                                                      "affine_backward"]
+    assert grading.graded_functions(["lstm_backward", "sigmoid"], {}) == ["sigmoid",
+                                                                          "lstm_backward"]
 
 
 def test_a_note_a_student_controls_is_not_a_spreadsheet_formula():

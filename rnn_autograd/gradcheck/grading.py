@@ -1,4 +1,4 @@
-"""`rnn-gradcheck grade`: check a whole class of submissions, one fresh process each, and grade them.
+"""`rnn-gradcheck grade`: check a class of submissions, one fresh process each, and grade them.
 
     rnn-gradcheck grade submissions/ --jobs 2                    # -> grades.csv, and a summary
     rnn-gradcheck grade /autograder/submission --gradescope /autograder/results/results.json
@@ -28,8 +28,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rnn_autograd.gradcheck.layers import ALL_FUNCTIONS, OPTIONAL_FUNCTIONS, SEED_FUNCTIONS
-from rnn_autograd.gradcheck.submissions import (BadInput, Runner, checker_arguments, checker_starts,
-                                                find_submissions, last_line, run_all)
+from rnn_autograd.gradcheck.submissions import (
+    BadInput,
+    Runner,
+    checker_arguments,
+    checker_starts,
+    find_submissions,
+    last_line,
+    run_all,
+)
 
 PROG = "rnn-gradcheck grade"
 EXIT_COMPLETED = 0
@@ -80,8 +87,8 @@ def read_points(path):
         try:
             import tomllib
         except ImportError:
-            raise BadInput(f"--points {path}: TOML points files need Python 3.11 or later (tomllib); "
-                           "write the points as JSON instead") from None
+            raise BadInput(f"--points {path}: TOML points files need Python 3.11 or later "
+                           "(tomllib); write the points as JSON instead") from None
         try:
             table = tomllib.loads(raw.decode("utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
@@ -98,10 +105,13 @@ def read_points(path):
     for name, value in table.items():
         if name not in ALL_FUNCTIONS:
             close = difflib.get_close_matches(name, ALL_FUNCTIONS, n=1)
-            hint = f" (did you mean {close[0]}?)" if close else f"; the functions are: {', '.join(ALL_FUNCTIONS)}"
+            hint = (f" (did you mean {close[0]}?)" if close
+                    else f"; the functions are: {', '.join(ALL_FUNCTIONS)}")
             raise BadInput(f"--points {path}: unknown function name {name!r}{hint}")
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise BadInput(f"--points {path}: {name}: points must be a finite number, got {value!r}")
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if not number or not math.isfinite(value):
+            raise BadInput(f"--points {path}: {name}: points must be a finite number, "
+                           f"got {value!r}")
         if value < 0:
             raise BadInput(f"--points {path}: {name}: points must be 0 or more, got {value!r}")
     return table
@@ -119,14 +129,14 @@ def graded_functions(only, points):
 
 
 def _relative(text, root):
-    """Paths inside the submission shown relative to it, so grades do not depend on where it lies."""
+    """Paths inside the submission shown relative to it: the grades do not depend on where it is."""
     if not text:
         return text
     return text.replace(str(root) + os.sep, "")
 
 
 def earns(status, strict):
-    """The grading rule: `pass` earns a function's points, `warn` too unless --strict; nothing else."""
+    """The grading rule: `pass` earns a function's points, `warn` too unless --strict, else none."""
     return status == "pass" or (status == "warn" and not strict)
 
 
@@ -137,7 +147,8 @@ def _student_text(function, result, status, strict, name):
         cases = result.get("cases")
         return f"pass ({cases} cases)" if cases else "pass"
     if status == "warn":
-        head = "warning: counts as a failure under --strict" if strict else "warning (no points lost)"
+        head = ("warning: counts as a failure under --strict" if strict
+                else "warning (no points lost)")
     elif status == "missing":
         return f"missing: {name} does not define {function}"
     elif status == "not_implemented":
@@ -169,7 +180,8 @@ def grade(outcome, functions, points, strict):
         result = outcome.functions.get(function)
         if not outcome.checked or result is None:
             status = NOT_CHECKED
-            outputs[function] = f"not checked: {_relative(outcome.note, submission.root) or 'no result'}"
+            why = _relative(outcome.note, submission.root) or "no result"
+            outputs[function] = f"not checked: {why}"
         else:
             status = result["status"]
             result = {key: _relative(value, submission.root) if isinstance(value, str) else value
@@ -250,51 +262,72 @@ def problem_of(result):
     status, pattern = result.get("status"), result.get("pattern")
     findings = _findings(result.get("diagnosis"))
     if not findings:
-        return status, {"missing": "not defined", "not_implemented": "not implemented"}.get(status, status)
+        plain = {"missing": "not defined", "not_implemented": "not implemented"}
+        return status, plain.get(status, status)
     if pattern and status in ("fail", "warn"):
         return f"{status}: {result.get('gradient')}: {pattern}", f"[{pattern}] {findings[0]}"
     key = "\n".join(_LOCATION.sub("(at #)", _NUMBER.sub("#", line)) for line in findings)
     return f"{status}: {key}", findings[0] if status not in ("fail", "warn") else findings[-1]
 
 
-def summary(outcomes, grades, functions, strict):
-    """Lines for the terminal: how many earned each function, and the commonest problem of each."""
+def _score_line(outcomes, grades):
     count = len(grades)
     full = sum(1 for row in grades if row.score == row.max_score)
-    unchecked = [o.submission.name for o in outcomes if not o.checked]
     mean = sum(row.score for row in grades) / count
-    lines = [f"{count} submission{'s' if count != 1 else ''}: mean score {mean:.2f} of "
-             f"{_number(grades[0].max_score)}, {full} with full marks"
-             + (f", {len(unchecked)} not checked ({', '.join(unchecked[:5])}"
-                f"{', ...' if len(unchecked) > 5 else ''}: see the note column)" if unchecked else "")]
-    statuses = ["pass", "warn", "fail", "error", "not_implemented", "missing", NOT_CHECKED]
-    seen = {row.statuses[f] for row in grades for f in functions}
-    statuses = [s for s in statuses if s in seen] + sorted(seen - set(statuses))
-    lines.append(f"{'function':<26} {'passed':>7} " + " ".join(f"{s:>{max(5, len(s))}}" for s in statuses))
+    line = (f"{count} submission{'s' if count != 1 else ''}: mean score {mean:.2f} of "
+            f"{_number(grades[0].max_score)}, {full} with full marks")
+    unchecked = [outcome.submission.name for outcome in outcomes if not outcome.checked]
+    if unchecked:
+        shown = ", ".join(unchecked[:5]) + (", ..." if len(unchecked) > 5 else "")
+        line += f", {len(unchecked)} not checked ({shown}: see the note column)"
+    return line
+
+
+def _status_table(grades, functions):
+    """A row per function: how many earned it, and how many had each status that occurs."""
+    order = ["pass", "warn", "fail", "error", "not_implemented", "missing", NOT_CHECKED]
+    seen = {row.statuses[function] for row in grades for function in functions}
+    statuses = [status for status in order if status in seen] + sorted(seen - set(order))
+    widths = [max(5, len(status)) for status in statuses]
+    lines = [f"{'function':<26} {'passed':>7} "
+             + " ".join(f"{status:>{width}}" for status, width in zip(statuses, widths))]
     for function in functions:
         earned = sum(1 for row in grades if row.passes(function))
-        counts = [sum(1 for row in grades if row.statuses[function] == s) for s in statuses]
-        lines.append(f"{function:<26} {earned:>3}/{count:<3} "
-                     + " ".join(f"{c:>{max(5, len(s))}}" for c, s in zip(counts, statuses)))
-    problems = []
-    for function in functions:
-        groups = {}
-        for outcome in outcomes:
-            result = outcome.functions.get(function)
-            if not outcome.checked or result is None or result.get("status") in ("pass", "missing"):
-                continue  # not defined at all: the table counts those
-            key, headline = problem_of(result)
-            groups.setdefault(key, []).append(_relative(headline, outcome.submission.root))
-        if not groups:
-            continue
-        # the commonest; among equally common ones, a wrong answer before a warning or a stub
-        key, headlines = min(groups.items(), key=lambda item: (-len(item[1]), _SEVERITY.get(
-            item[0].split(":")[0], len(_SEVERITY)), item[0]))
-        total = sum(len(group) for group in groups.values())
-        others = f"; {len(groups) - 1} other problem{'s' if len(groups) > 2 else ''}" if len(groups) > 1 else ""
-        problems.append(f"  {function}: {len(headlines)} of {total} not passing{others}:")
-        problems += textwrap.wrap(headlines[0], width=100, initial_indent="    ", subsequent_indent="      ",
-                                  max_lines=6, placeholder=" ...")
+        counts = [sum(row.statuses[function] == status for row in grades) for status in statuses]
+        lines.append(f"{function:<26} {earned:>3}/{len(grades):<3} "
+                     + " ".join(f"{count:>{width}}" for count, width in zip(counts, widths)))
+    return lines
+
+
+def _common_problem(outcomes, function):
+    """Lines naming the commonest problem of `function` across the class, or [] if none has one."""
+    groups = {}
+    for outcome in outcomes:
+        result = outcome.functions.get(function)
+        if not outcome.checked or result is None or result.get("status") in ("pass", "missing"):
+            continue  # not defined at all: the table counts those
+        key, headline = problem_of(result)
+        groups.setdefault(key, []).append(_relative(headline, outcome.submission.root))
+    if not groups:
+        return []
+
+    def rank(item):  # the commonest; among equally common ones, a wrong answer before a warning
+        key, headlines = item
+        return -len(headlines), _SEVERITY.get(key.split(":")[0], len(_SEVERITY)), key
+
+    key, headlines = min(groups.items(), key=rank)
+    total = sum(len(group) for group in groups.values())
+    others = len(groups) - 1
+    also = f"; {others} other problem{'s' if others > 1 else ''}" if others else ""
+    return [f"  {function}: {len(headlines)} of {total} not passing{also}:",
+            *textwrap.wrap(headlines[0], width=100, initial_indent="    ",
+                           subsequent_indent="      ", max_lines=6, placeholder=" ...")]
+
+
+def summary(outcomes, grades, functions, strict):
+    """Lines for the terminal: how many earned each function, and the commonest problem of each."""
+    lines = [_score_line(outcomes, grades), *_status_table(grades, functions)]
+    problems = [line for function in functions for line in _common_problem(outcomes, function)]
     if problems:
         lines += ["most common problem per function:"] + problems
     if strict:
@@ -352,7 +385,8 @@ def check_writable(path, option):
         os.close(handle)
         os.unlink(probe)
     except OSError as error:
-        raise BadInput(f"{option} {path}: cannot write in {folder}: {error.strerror or error}") from None
+        raise BadInput(f"{option} {path}: cannot write in {folder}: "
+                       f"{error.strerror or error}") from None
     return path
 
 
@@ -411,8 +445,9 @@ def build_parser():
         description="Check every submission with rnn-gradcheck, each in a process of its own, and "
                     "write the grades: a CSV (one row per submission, one column per function), "
                     "optionally Gradescope's results.json, and a summary on the terminal.",
-        epilog="A submission: a .py file; or a folder holding cs231n/rnn_layers.py or one rnn_layers.py. "
-               "Any other folder is a class: each .py file and each subfolder in it is a submission. "
+        epilog="A submission: a .py file; or a folder holding cs231n/rnn_layers.py or one "
+               "rnn_layers.py. Any other folder is a class: each .py file and each subfolder in "
+               "it is a submission. "
                "Exit status: 0 the run completed, 2 bad input, 3 internal error, 130 interrupted.")
     parser.add_argument("submissions", nargs="+", metavar="SUBMISSION",
                         help="a submission, or a folder of them")
@@ -422,12 +457,14 @@ def build_parser():
                         help="also write Gradescope's results.json for the (single) submission")
     parser.add_argument("--points", metavar="FILE",
                         help="points per function: JSON {\"lstm_backward\": 3, ...}, or TOML "
-                             "lstm_backward = 3 (Python 3.11+); unlisted functions get 1 (default: 1 each). "
-                             "Naming affine_forward / affine_backward grades them too")
+                             "lstm_backward = 3 (Python 3.11+); unlisted functions get 1 "
+                             "(default: 1 each). Naming affine_forward / affine_backward grades "
+                             "them too")
     parser.add_argument("--jobs", type=_positive_int, default=1, metavar="N",
                         help="submissions checked at once (default 1)")
     parser.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
-                        help=f"wall time for the whole check of one submission (default {DEFAULT_TIMEOUT:g})")
+                        help="wall time for the whole check of one submission "
+                             f"(default {DEFAULT_TIMEOUT:g})")
     parser.add_argument("--seed", type=_non_negative_int, default=0, metavar="S",
                         help="seed of the cases, the same for every submission (default 0)")
     parser.add_argument("--cases", type=_positive_int, default=None, metavar="N",
@@ -436,7 +473,8 @@ def build_parser():
     parser.add_argument("--time-limit", type=_seconds, default=None, metavar="SECONDS",
                         help="the checker's time limit per call (default: the checker's)")
     parser.add_argument("--strict", action="store_true", help="warnings earn no points")
-    parser.add_argument("--quiet", action="store_true", help="print only the first line of the summary")
+    parser.add_argument("--quiet", action="store_true",
+                        help="print only the first line of the summary")
     return parser
 
 
@@ -444,11 +482,13 @@ def _checker_accepts(arguments):
     """None if the installed checker's command line accepts `arguments`, else its complaint.
     Read from the checker's own parser, so that grading cannot pass it an option it lacks."""
     import contextlib
+
     from rnn_autograd.gradcheck.cli import build_parser as checker_parser
     complaint = io.StringIO()
     try:
         with contextlib.redirect_stderr(complaint):
-            checker_parser().parse_args(["--impl", "submission.py", "--json", "report.json", *arguments])
+            checker_parser().parse_args(["--impl", "submission.py", "--json", "report.json",
+                                         *arguments])
     except SystemExit:
         return last_line(complaint.getvalue()) or "refused"
     return None
@@ -474,8 +514,10 @@ def _prepare(args):
             raise BadInput(f"--csv and --gradescope name the same file, {outputs['csv']}")
     submissions = find_submissions(args.submissions)
     if args.gradescope and len(submissions) != 1:
-        raise BadInput(f"--gradescope writes the results of one submission; found {len(submissions)} "
-                       f"({', '.join(s.name for s in submissions[:3])}{', ...' if len(submissions) > 3 else ''})")
+        names = ", ".join(submission.name for submission in submissions[:3])
+        names += ", ..." if len(submissions) > 3 else ""
+        raise BadInput(f"--gradescope writes the results of one submission; "
+                       f"found {len(submissions)} ({names})")
     return functions, points, outputs, submissions
 
 
@@ -496,7 +538,8 @@ def main(argv=None):
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_COMPLETED
     except Exception as error:  # noqa: BLE001  one line, and a code of its own
-        print(f"{PROG}: internal error: {type(error).__name__}: {error} (please report it)", file=sys.stderr)
+        print(f"{PROG}: internal error: {type(error).__name__}: {error} (please report it)",
+              file=sys.stderr)
         return EXIT_INTERNAL_ERROR
 
 
@@ -530,7 +573,8 @@ def _main(argv):
     lines = summary(outcomes, grades, functions, args.strict)
     written = ", ".join(path for path in (args.csv, args.gradescope) if path)  # as given
     print(f"{PROG}: graded {len(grades)} submission{'s' if len(grades) != 1 else ''} "
-          f"in {time.perf_counter() - start:.1f} s ({args.jobs} at once, seed {args.seed}); wrote {written}")
+          f"in {time.perf_counter() - start:.1f} s ({args.jobs} at once, seed {args.seed}); "
+          f"wrote {written}")
     for line in lines[:1] if args.quiet else lines:
         print(line)
     return EXIT_COMPLETED

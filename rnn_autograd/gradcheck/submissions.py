@@ -14,8 +14,8 @@ in a session of its own, with a wall-time limit on the whole check. When the tim
 again when the check ends, its process group is killed, and so is every process that carries
 the check's cookie in its environment (as Jenkins' ProcessTreeKiller does), with its group: the
 checker's own worker process, which starts a session of its own, and any child process the
-submission started, even once their parent is gone. What the submission prints goes to files, never to the
-grader's terminal. Only the checker's JSON report comes back.
+submission started, even once their parent is gone. What the submission prints goes to files,
+never to the grader's terminal. Only the checker's JSON report comes back.
 """
 import json
 import os
@@ -74,7 +74,8 @@ def _python_files(folder, name="*.py"):
     found = []
     for path in sorted(folder.rglob(name)):
         relative = path.relative_to(folder).parts
-        if path.is_file() and all(not part.startswith(".") and part not in SKIPPED_NAMES for part in relative):
+        hidden = any(part.startswith(".") or part in SKIPPED_NAMES for part in relative)
+        if path.is_file() and not hidden:
             found.append(path)
     return found
 
@@ -123,7 +124,8 @@ def _student_folder(folder, display):
         if len(python) == 1:
             found = python
         else:
-            held = ", ".join(str(p.relative_to(folder)) for p in python[:3]) + (", ..." if len(python) > 3 else "")
+            held = ", ".join(str(p.relative_to(folder)) for p in python[:3])
+            held += ", ..." if len(python) > 3 else ""
             problem = (f"no rnn_layers.py found (it holds {held})" if python
                        else "no Python file (.py) found in it")
             return Submission(folder.name, display, folder, problem=problem)
@@ -143,7 +145,8 @@ def _folder_submissions(folder, argument):
     if not entries:
         raise BadInput(f"{argument}: the folder is empty: no submission to grade")
     if not _python_files(folder):
-        raise BadInput(f"{argument}: no Python file (.py) in this folder or below it: no submission to grade")
+        raise BadInput(f"{argument}: no Python file (.py) in this folder or below it: "
+                       "no submission to grade")
     submissions = []
     for entry in entries:
         shown = os.path.join(argument, entry.name)
@@ -155,7 +158,7 @@ def _folder_submissions(folder, argument):
 
 
 def find_submissions(arguments):
-    """The submissions named by the command line, sorted by name; BadInput for what cannot be graded."""
+    """The submissions the command line names, sorted by name; BadInput if one cannot be graded."""
     submissions = []
     for argument in arguments:
         path = Path(argument)
@@ -170,11 +173,13 @@ def find_submissions(arguments):
     seen = {}
     for submission in submissions:
         other = seen.setdefault(submission.name, submission)
-        if other is not submission and (other.impl, other.root) == (submission.impl, submission.root):
+        if other is submission:
+            continue
+        if (other.impl, other.root) == (submission.impl, submission.root):
             raise BadInput(f"{submission.display} is given twice (also as {other.display})")
-        if other is not submission:
-            raise BadInput(f"two submissions would both be named {submission.name!r} in the grades: "
-                           f"{other.display} and {submission.display}; rename one or grade them separately")
+        raise BadInput(f"two submissions would both be named {submission.name!r} in the grades: "
+                       f"{other.display} and {submission.display}; rename one or grade them "
+                       "separately")
     return sorted(submissions, key=lambda s: s.name)
 
 
@@ -327,11 +332,13 @@ class Runner:
                 if self._stopping:
                     return Outcome(submission, note="interrupted")
                 try:
-                    process = subprocess.Popen(command, cwd=submission.cwd or folder, env=environment,
-                                               stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
+                    process = subprocess.Popen(command, cwd=submission.cwd or folder,
+                                               env=environment, stdin=subprocess.DEVNULL,
+                                               stdout=stdout, stderr=stderr,
                                                start_new_session=os.name == "posix")
                 except OSError as error:
-                    return Outcome(submission, note=f"the check could not start: {error.strerror or error}")
+                    return Outcome(submission,
+                                   note=f"the check could not start: {error.strerror or error}")
                 self._running[process] = cookie
 
             def out_of_time():
@@ -351,17 +358,18 @@ class Runner:
                     self._running.pop(process, None)
         seconds = time.perf_counter() - start
         errors = (folder / "stderr").read_text(encoding="utf-8", errors="replace")[-20000:]
+        ours = process.returncode == KILLED or os.name != "posix"  # killed by the timer, not else
         outcome = self._read(submission, process.returncode, report_path, errors,
-                             timed_out.is_set() and (process.returncode == KILLED or os.name != "posix"))
+                             timed_out.is_set() and ours)
         outcome.seconds = seconds
         shutil.rmtree(folder, ignore_errors=True)
         return outcome
 
     def _read(self, submission, code, report_path, errors, timed_out):
         if timed_out:
-            return Outcome(submission, note=f"stopped: the check took longer than the time limit of "
-                                            f"{self.options.timeout:g} s per submission (--timeout), "
-                                            "so none of its functions could be graded")
+            return Outcome(submission, note=f"stopped: the check took longer than the time limit "
+                                            f"of {self.options.timeout:g} s per submission "
+                                            "(--timeout), so none of its functions could be graded")
         if code == 2:  # the checker could not run it: the reason is its last line
             reason = last_line(errors).removeprefix("rnn-gradcheck: error: ") or "cannot be loaded"
             return Outcome(submission, note=reason)
@@ -378,8 +386,10 @@ class Runner:
             return Outcome(submission, note="the checker's report could not be read", crashed=True)
         if code is not None and code < 0:
             name = _signal_name(-code)
-            how = (f"was killed by {name} (out of memory, or by the submission?)" if code == KILLED else
-                   f"was killed by {name}: the submission crashed the process")
+            if code == KILLED:
+                how = f"was killed by {name} (out of memory, or by the submission?)"
+            else:
+                how = f"was killed by {name}: the submission crashed the process"
         else:
             how = (f"ended with exit status {code} before writing its report: the submission ends "
                    "the process itself (os._exit?)")
@@ -408,6 +418,7 @@ def run_all(submissions, runner, jobs, progress):
 
 def checker_starts(environment):
     """Whether `python -m rnn_autograd.gradcheck` can start at all (it said nothing of its own)."""
-    completed = subprocess.run([sys.executable, "-c", "import rnn_autograd.gradcheck.cli"], env=environment,
-                               stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
+    completed = subprocess.run([sys.executable, "-c", "import rnn_autograd.gradcheck.cli"],
+                               env=environment, stdin=subprocess.DEVNULL, capture_output=True,
+                               text=True, timeout=120)
     return completed.returncode == 0, last_line(completed.stderr)
