@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 from layer_testing import (FORWARD_FUNCTIONS, GRADIENT_FUNCTIONS, assert_close,
-                           layer_named, manual_backward, manual_forward, manual_gradients,
+                           manual_backward, manual_forward, manual_gradients,
                            manual_outputs, parametrise_cases, random_case, read_only,
                            reference_gradients, reference_outputs)
+from rnn_autograd.gradcheck.layers import layer_of
 
 # float32 has a unit roundoff of 6e-8; a forward is a few dozen roundings deep (T steps of
 # matmul, sigmoid, tanh), a backward sums N*T terms per weight entry: measured errors stay
@@ -33,7 +34,7 @@ def _float32_expected(results):
 
 @pytest.mark.parametrize("function, sizes, seed", parametrise_cases(FORWARD_FUNCTIONS))
 def test_float32_forward_stays_float32(function, sizes, seed):
-    layer = layer_named(function)
+    layer = layer_of(function)
     inputs, _ = random_case(layer, sizes, seed, dtype=np.float32)
     expected = _float32_expected(manual_outputs(layer, _as_float64(inputs)))
     for tree, outputs in (("manual", manual_outputs(layer, inputs)),
@@ -45,7 +46,7 @@ def test_float32_forward_stays_float32(function, sizes, seed):
 
 @pytest.mark.parametrize("function, sizes, seed", parametrise_cases(GRADIENT_FUNCTIONS))
 def test_float32_gradients_stay_float32(function, sizes, seed):
-    layer = layer_named(function)
+    layer = layer_of(function)
     inputs, upstream = random_case(layer, sizes, seed, dtype=np.float32)
     wide = manual_gradients(layer, _as_float64(inputs), _as_float64(upstream))
     for tree, gradients in (("manual", manual_gradients(layer, inputs, upstream)),
@@ -83,7 +84,7 @@ def _identical(first, second, what):
 
 @pytest.mark.parametrize("function, sizes, seed", parametrise_cases(GRADIENT_FUNCTIONS))
 def test_read_only_inputs_and_cache_are_not_modified(function, sizes, seed):
-    layer = layer_named(function)
+    layer = layer_of(function)
     inputs, upstream = random_case(layer, sizes, seed)
     input_copies = {name: value.copy() for name, value in inputs.items()}
     upstream_copies = {name: value.copy() for name, value in upstream.items()}

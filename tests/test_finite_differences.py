@@ -9,10 +9,11 @@ import pytest
 from hypothesis import given, settings
 
 from layer_testing import (GRADIENT_FUNCTIONS, NUMPY_SEEDS, assert_close, differentiated,
-                           finite_difference_gradients, layer_named, manual_gradients,
+                           finite_difference_gradients, manual_gradients,
                            manual_outputs, random_case, reference_gradients, reference_outputs,
                            sizes_strategy)
 from rnn_autograd.gradcheck.inputs import DISTINCT_SIZES, UNIT_SIZES
+from rnn_autograd.gradcheck.layers import layer_of
 
 # Central differences: truncation error ~ STEP**2 * f''' / 6 ~ 1e-13, rounding error
 # ~ 1e-16 * |f| / STEP ~ 1e-9 for the |f| ~ 10 of these tiny cases. 1e-6 relative (absolute
@@ -30,7 +31,7 @@ TINY_SIZES = {
 
 
 def check_against_finite_differences(function, sizes, seed):
-    layer = layer_named(function)
+    layer = layer_of(function)
     inputs, upstream = random_case(layer, sizes, seed)
     names = differentiated(layer)
     trees = (
