@@ -16,6 +16,7 @@ from pathlib import Path
 
 import autograd.numpy
 import numpy as np
+import pytest
 
 import rnn_autograd.gradcheck.errors as errors
 from rnn_autograd.gradcheck import check_implementation
@@ -77,3 +78,27 @@ def test_the_time_limit_works_from_a_thread():
 
 def test_in_process_mode_is_still_there_for_speed():
     assert check_implementation("manual", only=["sigmoid"], in_process=True).ok
+
+
+def test_no_worker_outlives_a_killed_checker():
+    """A grader's timeout kills the checker with SIGKILL: its worker must not keep spinning."""
+    import os
+    import shutil
+    if not sys.platform.startswith("linux") or shutil.which("pgrep") is None:
+        pytest.skip("PR_SET_PDEATHSIG and pgrep are Linux's")
+    checker = subprocess.Popen([sys.executable, "-m", "rnn_autograd.gradcheck", "--impl", str(HOSTILE),
+                                "--only", "sigmoid", "--time-limit", "600"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    workers = []
+    while not workers and time.monotonic() < deadline:  # the worker, once it has started
+        time.sleep(0.2)
+        workers = subprocess.run(["pgrep", "-P", str(checker.pid)], capture_output=True,
+                                 text=True).stdout.split()
+    assert workers, "no worker started"
+    checker.kill()
+    checker.wait()
+    deadline = time.monotonic() + 10
+    while any(os.path.exists(f"/proc/{pid}") for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(os.path.exists(f"/proc/{pid}") for pid in workers)

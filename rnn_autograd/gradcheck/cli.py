@@ -40,7 +40,8 @@ def build_parser():
                     "layer functions (rnn_layers.py) against HIPS autograd, and say where a wrong "
                     "gradient goes wrong.",
         epilog="the assignment's functions: " + ", ".join(SEED_FUNCTIONS)
-               + " (and affine_forward, affine_backward where the file has them)")
+               + " (and affine_forward, affine_backward where the file has them). "
+               "To grade a class of submissions: rnn-gradcheck grade --help")
     parser.add_argument("--version", action="version", version=f"%(prog)s {rnn_autograd.__version__}")
     parser.add_argument("--model", metavar="PATH",
                         help="check a captioning model instead: the course's classifiers/rnn.py "

@@ -228,9 +228,21 @@ def _outcome_header(outcome):
 
 # -- the worker process ------------------------------------------------------------------------
 
+def _die_with_parent():
+    """On Linux, the kernel kills the worker when the checker dies (SIGKILL, a grader's timeout),
+    so that no worker outlives it; elsewhere the pipe closing ends the worker's loop."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG = 1
+    except (OSError, AttributeError):
+        pass
+
+
 def _serve(connection, impl, memory_limit, time_limit):
     """The worker's main loop: load the implementation, then answer calls until told to stop."""
     os.setsid()                                     # its own process group: killed whole on a hang
+    _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)    # Ctrl-C is for the checker
     if memory_limit:  # on top of what the worker already maps (numpy, autograd, the checker)
         try:
