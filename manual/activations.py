@@ -1,4 +1,15 @@
-"""Activation functions shared by the layers."""
+"""Activation functions shared by the layers: the seed's stable `sigmoid`, and the gates' fast form.
+
+Two formulas of the same function, because they are used for different things:
+- `sigmoid`, the seed's public function, is stable and exact for any input: sigmoid(-1000) = 0
+  without a warning, and tiny values keep their relative precision (sigmoid(-40) = 4.2e-18).
+  The step functions of manual/lstm.py (the teaching form) use it.
+- `gate_sigmoid` is the form the sequence functions (the fast form) use on the LSTM gates
+  i, f, o: (1 + tanh(a/2)) / 2 in four in-place passes over one buffer, no temporaries. It is
+  the same function; what it gives up is the relative precision of tiny outputs (it returns 0
+  for a < -37 in float64), an absolute error below 1e-16 that no output or gradient of an LSTM
+  can show. benchmarks/README.md has what it saves.
+"""
 import numpy as np
 
 from layer_contracts import Contract
@@ -20,3 +31,20 @@ def sigmoid(x):
     """
     Contract("sigmoid").floating("x", x)
     return np.exp(-np.logaddexp(0, -x))
+
+
+def gate_sigmoid(a, out):
+    """Write sigmoid(a) = (1 + tanh(a / 2)) / 2 into out (which may be a itself); return out.
+
+    The identity: 1 / (1 + e^-a) = (e^(a/2)) / (e^(a/2) + e^(-a/2)) = (1 + tanh(a/2)) / 2.
+    tanh never overflows, so no input needs a special case.
+
+    Inputs:
+    - a: floating-point array, the pre-activations of the gates i, f, o
+    - out: array of the same shape and dtype, written in place
+    """
+    np.multiply(a, 0.5, out=out)
+    np.tanh(out, out=out)
+    out *= 0.5
+    out += 0.5
+    return out

@@ -19,8 +19,13 @@ from typing import NamedTuple
 import numpy as np
 
 from layer_contracts import Contract
-from manual.activations import sigmoid
-from manual.blocks import add_block_gradients, block_buffer, time_blocks
+from manual.activations import gate_sigmoid, sigmoid
+from manual.blocks import BlockGradients, block_buffer, time_blocks
+
+
+# ================================================================================================
+# Teaching form: one timestep, one chain-rule line per step (lstm_step_forward, lstm_step_backward)
+# ================================================================================================
 
 
 class LSTMStepCache(NamedTuple):
@@ -31,16 +36,6 @@ class LSTMStepCache(NamedTuple):
     Wh: np.ndarray      # (H, 4H)
     gates: np.ndarray   # (N, 4H) activated gates i, f, o, g
     tanh_c: np.ndarray  # (N, H) tanh(next_c)
-
-
-class LSTMCache(NamedTuple):
-    x: np.ndarray       # (N, T, D)
-    h0: np.ndarray      # (N, H)
-    Wx: np.ndarray      # (D, 4H)
-    Wh: np.ndarray      # (H, 4H)
-    h: np.ndarray       # (N, T, H) every hidden state
-    c: np.ndarray       # (N, T, H) every cell state; c_{-1} = 0
-    gates: np.ndarray   # (N, T, 4H) activated gates i, f, o, g of every timestep
 
 
 def _activate_gates(a, H):
@@ -130,19 +125,19 @@ def lstm_step_backward(dnext_h, dnext_c, cache):
     return dx, dprev_h, dprev_c, dWx, dWh, db
 
 
-def _sigmoid_in_place(a):
-    """Overwrite a with sigmoid(a) = 1 / (1 + exp(-a)), four passes over one private buffer.
+# ================================================================================================
+# Fast form: the same math over a whole sequence, arranged for speed (lstm_forward, lstm_backward)
+# ================================================================================================
 
-    Same values as manual.activations.sigmoid (relative precision kept for tiny outputs), but
-    without temporaries: exp(-a) overflows to inf for a < -709 (float64), and 1 / inf = 0 is the
-    right answer, so that overflow warning is silenced on purpose.
-    """
-    np.negative(a, out=a)
-    with np.errstate(over="ignore"):
-        np.exp(a, out=a)
-    np.add(a, 1, out=a)
-    np.reciprocal(a, out=a)
-    return a
+
+class LSTMCache(NamedTuple):
+    x: np.ndarray       # (N, T, D)
+    h0: np.ndarray      # (N, H)
+    Wx: np.ndarray      # (D, 4H)
+    Wh: np.ndarray      # (H, 4H)
+    h: np.ndarray       # (N, T, H) every hidden state
+    c: np.ndarray       # (N, T, H) every cell state; c_{-1} = 0
+    gates: np.ndarray   # (N, T, 4H) activated gates i, f, o, g of every timestep
 
 
 def lstm_forward(x, h0, Wx, Wh, b):
@@ -187,7 +182,7 @@ def lstm_forward(x, h0, Wx, Wh, b):
         a = gates[t]                                              # (N, 4H) a view into the buffer
         a += b
         a += np.matmul(prev_h, Wh, out=recurrent)                 # (N, 4H) a_t
-        _sigmoid_in_place(a[:, :3 * H])                           # (N, 3H) i, f, o
+        gate_sigmoid(a[:, :3 * H], out=a[:, :3 * H])              # (N, 3H) i, f, o
         np.tanh(a[:, 3 * H:], out=a[:, 3 * H:])                   # (N, H) g
         i, f, o, g = (a[:, k * H:(k + 1) * H] for k in range(4))  # (N, H) each
         prev_c = np.multiply(f, prev_c, out=c[t])                 # (N, H) f * c_{t-1}
@@ -226,8 +221,7 @@ def lstm_backward(dh, cache):
     H = h0.shape[1]
     time_first = (1, 0, 2)  # the cache's (N, T, ...) views back to their (T, N, ...) buffers
     h, c, gates = (array.transpose(time_first) for array in (h, c, gates))
-    dx = np.empty((T, N, D), dtype=h0.dtype)      # time-major, returned as an (N, T, D) view
-    dWx, dWh, db = np.zeros_like(Wx), np.zeros_like(Wh), np.zeros(4 * H, dtype=h0.dtype)
+    gradients = BlockGradients(x, h0, h, Wx)      # dx (time-major), dWx, dWh, db
     da = block_buffer(T, N, 4 * H, h0.dtype)      # (steps, N, 4H) gate gradients of one block
     dprev_h = np.zeros_like(h0)                   # (N, H) gradient reaching h_t from step t+1
     dprev_c = np.zeros_like(h0)                   # (N, H) gradient reaching c_t from step t+1
@@ -263,6 +257,6 @@ def lstm_backward(dh, cache):
             dg *= dc
             np.multiply(dc, f, out=dprev_c)         # (N, H) carried back to c_{t-1}
             np.matmul(da_t, WhT, out=dprev_h)       # (N, H) carried back to h_{t-1}
-        add_block_gradients(da, start, stop, x, h0, h, Wx, dx, dWx, dWh, db)
+        gradients.add(da, start, stop)
     dh0 = dprev_h                                 # (N, H)
-    return dx.transpose(time_first), dh0, dWx, dWh, db
+    return gradients.dx.transpose(time_first), dh0, gradients.dWx, gradients.dWh, gradients.db

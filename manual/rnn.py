@@ -14,7 +14,12 @@ from typing import NamedTuple
 import numpy as np
 
 from layer_contracts import Contract
-from manual.blocks import add_block_gradients, block_buffer, time_blocks
+from manual.blocks import BlockGradients, block_buffer, time_blocks
+
+
+# ================================================================================================
+# Teaching form: one timestep, one chain-rule line per step (rnn_step_forward, rnn_step_backward)
+# ================================================================================================
 
 
 class RNNStepCache(NamedTuple):
@@ -23,14 +28,6 @@ class RNNStepCache(NamedTuple):
     Wx: np.ndarray      # (D, H)
     Wh: np.ndarray      # (H, H)
     next_h: np.ndarray  # (N, H), tanh's output, which is all its derivative needs
-
-
-class RNNCache(NamedTuple):
-    x: np.ndarray   # (N, T, D)
-    h0: np.ndarray  # (N, H)
-    Wx: np.ndarray  # (D, H)
-    Wh: np.ndarray  # (H, H)
-    h: np.ndarray   # (N, T, H), every hidden state
 
 
 def rnn_step_forward(x, prev_h, Wx, Wh, b):
@@ -80,6 +77,19 @@ def rnn_step_backward(dnext_h, cache):
     dWh = prev_h.T @ da                   # (H, H)
     db = da.sum(axis=0)                   # (H,)  b was broadcast over N
     return dx, dprev_h, dWx, dWh, db
+
+
+# ================================================================================================
+# Fast form: the same math over a whole sequence, arranged for speed (rnn_forward, rnn_backward)
+# ================================================================================================
+
+
+class RNNCache(NamedTuple):
+    x: np.ndarray   # (N, T, D)
+    h0: np.ndarray  # (N, H)
+    Wx: np.ndarray  # (D, H)
+    Wh: np.ndarray  # (H, H)
+    h: np.ndarray   # (N, T, H), every hidden state
 
 
 def rnn_forward(x, h0, Wx, Wh, b):
@@ -145,8 +155,7 @@ def rnn_backward(dh, cache):
     N, T, D = x.shape
     H = h0.shape[1]
     h = h.transpose(1, 0, 2)             # (T, N, H) back to the time-major buffer
-    dx = np.empty((T, N, D), dtype=h0.dtype)  # time-major, returned as an (N, T, D) view
-    dWx, dWh, db = np.zeros_like(Wx), np.zeros_like(Wh), np.zeros(H, dtype=h0.dtype)
+    gradients = BlockGradients(x, h0, h, Wx)  # dx (time-major), dWx, dWh, db
     da = block_buffer(T, N, H, h0.dtype)     # (steps, N, H) da_t of one block of timesteps
     dprev_h = np.zeros_like(h0)          # (N, H) gradient reaching h_t from step t+1
     local = np.empty_like(h0)            # (N, H) reused every step
@@ -159,6 +168,6 @@ def rnn_backward(dh, cache):
             np.subtract(1, local, out=local)          # 1 - h_t^2, tanh's derivative via its output
             da_t *= local                             # da_t = dnext_h * (1 - h_t^2)
             np.matmul(da_t, WhT, out=dprev_h)         # (N, H) carried back to step t-1
-        add_block_gradients(da, start, stop, x, h0, h, Wx, dx, dWx, dWh, db)
+        gradients.add(da, start, stop)
     dh0 = dprev_h                        # (N, H)
-    return dx.transpose(1, 0, 2), dh0, dWx, dWh, db
+    return gradients.dx.transpose(1, 0, 2), dh0, gradients.dWx, gradients.dWh, gradients.db
