@@ -41,6 +41,7 @@ import numpy as np
 
 import manual
 import rnn_autograd
+from rnn_autograd.demos.allocator import keep_freed_memory
 
 TEXT_FILE = "sonnets.txt"
 
@@ -390,6 +391,7 @@ def build_parser():
 
 def main(argv=None):
     """Entry point of `rnn-train-charlm`; returns the exit status (0 ok, 1 mismatch, 2 usage)."""
+    keep_freed_memory()  # this process is the command's own: see allocator.py
     parser = build_parser()
     arguments = parser.parse_args(argv)
     if arguments.steps < 1 or arguments.hidden < 1 or arguments.sample_length < 0:

@@ -34,6 +34,7 @@ import autograd.numpy as anp
 import numpy as np
 
 import manual
+from rnn_autograd.demos.allocator import keep_freed_memory
 from rnn_autograd.lstm import lstm_step
 from rnn_autograd.rnn import rnn_step
 
@@ -337,6 +338,7 @@ def build_parser():
 
 def main(argv=None):
     """Entry point of `rnn-gradient-flow`; returns the exit status (0 ok, 1 mismatch, 2 usage)."""
+    keep_freed_memory()  # this process is the command's own: see allocator.py
     arguments = build_parser().parse_args(argv)
     try:
         _figure_class()  # fail before the computation, with the install hint

@@ -15,6 +15,7 @@ import math
 import os
 import sys
 
+from rnn_autograd.gradcheck.allocator import keep_freed_memory
 from rnn_autograd.gradcheck.api import DEFAULT_TIME_LIMIT, check_implementation
 from rnn_autograd.gradcheck.cases import DEFAULT_CASES
 from rnn_autograd.gradcheck.executors import DEFAULT_MEMORY_LIMIT
@@ -143,6 +144,7 @@ class _Progress:
 
 
 def main(argv=None):
+    keep_freed_memory()  # this process is the command's own: see allocator.py
     if (sys.argv[1:] if argv is None else list(argv))[:1] == ["grade"]:  # `rnn-gradcheck grade ...`
         from rnn_autograd.gradcheck.grading import main as grade
         return grade((sys.argv[1:] if argv is None else list(argv))[1:])
