@@ -1,4 +1,6 @@
 """The character-level model trained with the manual layers: same losses as autograd, and it learns."""
+import io
+
 import numpy as np
 import pytest
 
@@ -99,7 +101,19 @@ def test_command_trains_compares_and_samples(capsys):
     assert "largest relative difference between the two loss curves" in captured.out
     assert "largest relative difference between the gradients of the first batch" in captured.out
     assert "sample:\nShall I " in captured.out
-    assert "step 3/3" in captured.err  # the progress bar
+    assert "3/3" not in captured.err  # no progress bar: stderr is not a terminal here
+
+
+def test_progress_bar_is_drawn_on_a_terminal_only():
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    terminal, pipe = Terminal(), io.StringIO()
+    charlm.train(3, "rnn", "manual", seed=0, hidden_size=SMALL_HIDDEN_SIZE, progress=terminal)
+    charlm.train(3, "rnn", "manual", seed=0, hidden_size=SMALL_HIDDEN_SIZE, progress=pipe)
+    assert "3/3" in terminal.getvalue() and "nats/char" in terminal.getvalue()
+    assert pipe.getvalue() == ""
 
 
 def test_command_rejects_an_unknown_cell(capsys):

@@ -25,12 +25,11 @@ public domain), about 4 KB. Losses are printed per character (the seed's loss di
 in nats: a model that guesses uniformly over the V characters starts at log(V).
 
 Speed: the matrices are small (32 x 128), so BLAS threads gain nothing and, on a machine
-shared with other work, lose a lot waiting for each other (measured 26 ms against 240 ms per
-step). The command therefore runs BLAS on one thread when threadpoolctl is installed; without
-it, `OPENBLAS_NUM_THREADS=1 rnn-train-charlm` does the same.
+shared with other work, lose a lot waiting for each other. The command therefore runs BLAS on
+one thread (threadpoolctl, a dependency of the package); benchmarks/README.md has the times.
+The progress bar is tqdm's, on stderr, and only when stderr is a terminal.
 """
 import argparse
-import contextlib
 import sys
 import time
 from importlib import resources
@@ -38,6 +37,8 @@ from typing import NamedTuple
 
 import autograd
 import numpy as np
+from threadpoolctl import threadpool_limits
+from tqdm import tqdm
 
 import manual
 import rnn_autograd
@@ -62,7 +63,6 @@ ADAM_EPSILON = 1e-8
 
 LSTM_FORGET_BIAS = 1.0   # start with the forget gate mostly open, the usual LSTM initialisation
 SAMPLE_TEMPERATURE = 0.7  # below 1: sharper than the model's distribution, fewer typos
-PROGRESS_BAR_WIDTH = 30
 
 # --compare fails if the two loss curves differ by more than this (relative). The gradients
 # agree to about 1e-15; training feeds each step's round-off into the next, and over 600 steps
@@ -215,17 +215,6 @@ def draw_batch(encoded, N, T, rng):
     return windows[:, :-1], windows[:, 1:]
 
 
-def _progress(stream, step, steps, loss, started):
-    """Redraw the one-line progress bar in place (carriage return, no new line until the end)."""
-    done = PROGRESS_BAR_WIDTH * step // steps
-    bar = "#" * done + "." * (PROGRESS_BAR_WIDTH - done)
-    stream.write(f"\r[{bar}] step {step}/{steps}  loss {loss:.3f} nats/char  "
-                 f"{time.perf_counter() - started:.1f} s")
-    if step == steps:
-        stream.write("\n")
-    stream.flush()
-
-
 def _start(cell, seed, text, hidden_size):
     """Vocabulary, encoded text, initial weights and batch generator: the same for any gradients."""
     text = load_text() if text is None else text
@@ -264,7 +253,8 @@ def train(steps=DEFAULT_STEPS, cell="lstm", gradients="manual", seed=0, text=Non
     - seed: fixes the initial weights and the sequence of batches (the same for both gradients)
     - text: training text; None for the shipped sonnets
     - hidden_size: H
-    - progress: a stream (e.g. sys.stderr) for the progress bar, or None for silence
+    - progress: a stream (e.g. sys.stderr) for a tqdm progress bar, shown only if the stream
+      is a terminal; None for no bar
 
     Returns:
     - TrainingResult(losses, params, vocabulary, seconds)
@@ -278,14 +268,18 @@ def train(steps=DEFAULT_STEPS, cell="lstm", gradients="manual", seed=0, text=Non
     mask = np.ones((BATCH_SIZE, SEQUENCE_LENGTH), dtype=bool)  # every position counts
     loss_and_gradients = GRADIENTS[gradients]
     losses = []
+    # disable=None: tqdm draws only when the stream is a terminal (not in a pipe, a log or CI)
+    bar = tqdm(total=steps, file=progress, disable=True if progress is None else None,
+               unit="step", leave=True)
     started = time.perf_counter()
-    for step in range(1, steps + 1):
-        x, y = draw_batch(encoded, BATCH_SIZE, SEQUENCE_LENGTH, batch_rng)  # (N, T) each
-        loss, grads = loss_and_gradients(params, x, y, mask, cell)
-        losses.append(loss / SEQUENCE_LENGTH)            # per character: the loss sums over T
-        params = optimiser.update(params, grads)
-        if progress is not None:
-            _progress(progress, step, steps, losses[-1], started)
+    with bar:
+        for _ in range(steps):
+            x, y = draw_batch(encoded, BATCH_SIZE, SEQUENCE_LENGTH, batch_rng)  # (N, T) each
+            loss, grads = loss_and_gradients(params, x, y, mask, cell)
+            losses.append(loss / SEQUENCE_LENGTH)        # per character: the loss sums over T
+            params = optimiser.update(params, grads)
+            bar.set_postfix_str(f"loss {losses[-1]:.3f} nats/char", refresh=False)
+            bar.update()
     return TrainingResult(losses, params, vocabulary, time.perf_counter() - started)
 
 
@@ -357,11 +351,7 @@ def plot_loss_curves(curves, path, title):
 
 
 def _one_blas_thread():
-    """Limit BLAS to one thread while training if threadpoolctl is there (see the module docstring)."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return contextlib.nullcontext()
+    """Limit BLAS to one thread while training (see the module docstring)."""
     return threadpool_limits(limits=1, user_api="blas")
 
 
