@@ -1,7 +1,7 @@
 """Time every registered layer: forward, and forward+backward, in manual, rnn_autograd, PyTorch, JAX.
 
     python -m benchmarks.run [--sizes small,medium,large] [--dtypes float64,float32]
-                             [--repeats K] [--threads K] [--json PATH]
+                             [--repeats K] [--threads K] [--target-threads 1,2] [--json PATH]
 
 Method (printed with the results):
 - Every implementation first has to agree with `manual` (outputs and gradients, tolerances
@@ -15,6 +15,11 @@ Method (printed with the results):
 - GFLOP/s counts matrix-product FLOPs only (2 m k n per product); the peak is the best repeat
   of a large square matrix product in the same dtype, timed before and after the layers.
   The table's %peak column uses the peak measured before; the line after it, the best of both.
+- The LSTM targets (manual against PyTorch, medium and large) are timed again at each BLAS
+  thread count of --target-threads, interleaved with the matrix products alone (the floor).
+- The allocator: the LSTM at the large size in fresh subprocesses, with glibc's defaults and
+  with the commands' setting (rnn_autograd/gradcheck/allocator.py), alternating, with the
+  minor page faults and system time per call.
 - Peak memory: extra resident memory (VmHWM - VmRSS from /proc/self/status, after resetting
   the high-water mark through /proc/self/clear_refs) of one forward+backward after a warm-up,
   each in a fresh subprocess with MALLOC_MMAP_THRESHOLD_ fixed so freed buffers are returned.
@@ -155,7 +160,12 @@ def make_case(layer, size_name, dtype_name):
 
 
 def products_alone(layer_name, size_name, dtype_name, repeats):
-    """Time of only the matrix products that manual's `layer_name` does in one forward+backward.
+    """Median and spread of products_call(layer_name, size_name, dtype_name)."""
+    return measure(products_call(layer_name, size_name, dtype_name), repeats)
+
+
+def products_call(layer_name, size_name, dtype_name):
+    """A call doing only the matrix products that manual's `layer_name` does in one forward+backward.
 
     The same shapes and order as manual/rnn.py and manual/lstm.py (input projection, T recurrent
     products forward and T back, then dx, dWx, dWh over all rows), with no elementwise work in
@@ -183,7 +193,7 @@ def products_alone(layer_name, size_name, dtype_name, repeats):
         x_rows.T @ da_rows                                         # dWx
         h_rows.T @ da_rows                                         # dWh
 
-    return measure(products, repeats)
+    return products
 
 
 def read_memory_status():
@@ -234,6 +244,137 @@ def run_memory(implementations, size_name, dtypes, threads):
                 rows.append(dict(layer=layer_name, size=size_name, dtype=dtype_name,
                                  implementation=implementation, peak_extra_mb=megabytes,
                                  error=None if megabytes is not None else process.stderr[-500:]))
+    return rows
+
+
+TARGET_LAYER = "lstm"
+TARGET_SIZES = ("medium", "large")
+
+
+def thread_targets(sizes, dtypes, thread_counts, repeats, with_torch):
+    """manual's LSTM against PyTorch's at each BLAS thread count, with the products-alone floor.
+
+    For every thread count, size (medium, large) and dtype: one forward+backward of manual, of
+    PyTorch and of the matrix products alone, interleaved (measure_together).
+    """
+    from threadpoolctl import threadpool_limits
+
+    from benchmarks.implementations import RUNNERS
+    from rnn_autograd.gradcheck.layers import LAYERS
+    layer = next(layer for layer in LAYERS if layer.name == TARGET_LAYER)
+    rows = []
+    for threads in thread_counts:
+        with threadpool_limits(limits=threads):
+            if with_torch:
+                import torch
+                torch.set_num_threads(threads)
+            for size_name in [name for name in sizes if name in TARGET_SIZES]:
+                for dtype_name in dtypes:
+                    inputs, upstream = make_case(layer, size_name, dtype_name)
+                    calls = {"manual": RUNNERS["manual"](layer, inputs, upstream).forward_backward,
+                             "products": products_call(TARGET_LAYER, size_name, dtype_name)}
+                    if with_torch:
+                        calls["torch"] = RUNNERS["torch"](layer, inputs, upstream).forward_backward
+                    timings = measure_together(calls, repeats)
+                    torch_median = timings["torch"]["median"] if with_torch else None
+                    rows.append(dict(
+                        layer=TARGET_LAYER, size=size_name, dtype=dtype_name, threads=threads,
+                        **timings,
+                        ratio_to_torch=timings["manual"]["median"] / torch_median
+                        if torch_median else None,
+                        floor_ratio_to_torch=timings["products"]["median"] / torch_median
+                        if torch_median else None))
+                    print(format_thread_row(rows[-1]), flush=True)
+    return rows
+
+
+def format_thread_row(row):
+    def milliseconds(name):
+        timing = row.get(name)
+        return f"{timing['median'] * 1e3:9.2f} ±{timing['spread'] * 50:3.0f}%" if timing else f"{'':15}"
+
+    def ratio(value):
+        return f"{value:8.2f}" if value is not None else f"{'':8}"
+
+    return (f"  {row['layer']:<6}{row['size']:<7}{row['dtype']:<8}{row['threads']:>3}   "
+            f"{milliseconds('manual')}{milliseconds('torch')}{milliseconds('products')}"
+            f"{ratio(row['ratio_to_torch'])}{ratio(row['floor_ratio_to_torch'])}")
+
+
+def allocator_probe(spec, threads):
+    """In a fresh process: wall time, page faults and system time of a forward+backward."""
+    import resource
+    layer_name, size_name, dtype_name, implementation, setting, repeats = spec.split(":")
+    if setting == "kept":
+        from rnn_autograd.gradcheck.allocator import keep_freed_memory
+        if not keep_freed_memory():
+            print(json.dumps({"error": "the allocator setting is not available here"}))
+            return
+    from benchmarks.implementations import RUNNERS
+    from rnn_autograd.gradcheck.layers import LAYERS
+    layer = next(layer for layer in LAYERS if layer.name == layer_name)
+    context, _ = thread_limits(threads)
+    inputs, upstream = make_case(layer, size_name, dtype_name)
+    call = RUNNERS[implementation](layer, inputs, upstream).forward_backward
+    call()  # warm-up
+    samples, before = [], resource.getrusage(resource.RUSAGE_SELF)
+    for _ in range(int(repeats)):
+        start = time.perf_counter()
+        call()
+        samples.append(time.perf_counter() - start)
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    print(json.dumps({"samples": samples,
+                      "faults_per_call": (after.ru_minflt - before.ru_minflt) / len(samples),
+                      "system_seconds_per_call": (after.ru_stime - before.ru_stime) / len(samples)}))
+
+
+ALLOCATOR_SETTINGS = ("glibc default", "kept")
+ALLOCATOR_ROUNDS = 2   # fresh processes per setting, alternating: default, kept, kept, default
+
+
+def run_allocator(implementations, size_name, dtypes, threads, repeats):
+    """The LSTM at size_name with glibc's defaults and with keep_freed_memory(), alternating."""
+    environment = {name: value for name, value in os.environ.items()
+                   if not name.startswith("MALLOC_")}  # glibc's defaults, unless set by the probe
+    collected = {}
+    for round_index in range(ALLOCATOR_ROUNDS):
+        order = ALLOCATOR_SETTINGS if round_index % 2 == 0 else ALLOCATOR_SETTINGS[::-1]
+        for setting in order:
+            for implementation in implementations:
+                for dtype_name in dtypes:
+                    spec = (f"{TARGET_LAYER}:{size_name}:{dtype_name}:{implementation}:"
+                            f"{'kept' if setting == 'kept' else 'default'}:{repeats}")
+                    process = subprocess.run(
+                        [sys.executable, "-m", "benchmarks.run", "--allocator-probe", spec,
+                         "--threads", str(threads)],
+                        capture_output=True, text=True, env=environment, timeout=600)
+                    try:
+                        result = json.loads(process.stdout.strip().splitlines()[-1])
+                    except (IndexError, ValueError):
+                        result = {"error": process.stderr[-500:]}
+                    entry = collected.setdefault((implementation, dtype_name, setting),
+                                                 dict(samples=[], faults=[], system=[], error=None))
+                    if "error" in result:
+                        entry["error"] = result["error"]
+                        continue
+                    entry["samples"] += result["samples"]
+                    entry["faults"].append(result["faults_per_call"])
+                    entry["system"].append(result["system_seconds_per_call"])
+    rows = []
+    for (implementation, dtype_name, setting), entry in collected.items():
+        row = dict(layer=TARGET_LAYER, size=size_name, dtype=dtype_name,
+                   implementation=implementation, setting=setting, error=entry["error"])
+        if entry["samples"]:
+            row.update(median=float(np.median(entry["samples"])),
+                       faults_per_call=float(np.mean(entry["faults"])),
+                       system_seconds_per_call=float(np.mean(entry["system"])))
+        rows.append(row)
+    for row in rows:
+        default = next((other for other in rows if other["setting"] == "glibc default"
+                        and (other["implementation"], other["dtype"]) ==
+                        (row["implementation"], row["dtype"])), None)
+        row["ratio_to_default"] = (row["median"] / default["median"]
+                                   if default and "median" in row and "median" in default else None)
     return rows
 
 
@@ -344,7 +485,13 @@ def main(argv=None):
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory subprocesses")
     parser.add_argument("--no-verification-cost", action="store_true",
                         help="skip timing rnn-gradcheck and finite differences")
+    parser.add_argument("--target-threads", default="1,2",
+                        help="BLAS thread counts at which the LSTM targets are timed again "
+                             "(default 1,2; empty to skip)")
+    parser.add_argument("--no-allocator", action="store_true",
+                        help="skip the allocator subprocesses (glibc default vs kept memory)")
     parser.add_argument("--memory-probe", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--allocator-probe", default="", help=argparse.SUPPRESS)
     options = parser.parse_args(argv)
 
     if options.threads == 1:  # before JAX is imported anywhere
@@ -352,6 +499,8 @@ def main(argv=None):
                                    " --xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
     if options.memory_probe:
         return memory_probe(options.memory_probe, options.threads)
+    if options.allocator_probe:
+        return allocator_probe(options.allocator_probe, options.threads)
 
     from benchmarks.implementations import RUNNERS, available, runs_on
     from rnn_autograd.gradcheck.layers import LAYERS
@@ -492,6 +641,39 @@ def main(argv=None):
                   f" = {ratios}")
         print()
 
+    target_threads = [int(value) for value in options.target_threads.split(",") if value]
+    by_threads = []
+    if target_threads and any(name in TARGET_SIZES for name in sizes):
+        print(f"the LSTM targets again at {', '.join(map(str, target_threads))} BLAS thread(s): "
+              "manual, PyTorch and the matrix products alone (the floor), interleaved; ms:")
+        print(f"  {'layer':<6}{'size':<7}{'dtype':<8}{'thr':>3}   {'manual':>15}{'torch':>15}"
+              f"{'products':>15}{'/torch':>8}{'floor/t':>8}")
+        by_threads = thread_targets(sizes, dtypes, target_threads, options.repeats,
+                                    "torch" in implementations)
+        if "torch" in implementations:
+            import torch
+            torch.set_num_threads(options.threads)  # back to the table's setting
+        print()
+
+    allocator = []
+    if not options.no_allocator and "large" in sizes:
+        allocator = run_allocator([name for name in ("rnn_autograd", "manual")
+                                   if name in implementations], "large", dtypes,
+                                  options.threads, max(3, options.repeats // 2))
+        print(f"the allocator: {TARGET_LAYER} large forward+backward in fresh processes "
+              f"({ALLOCATOR_ROUNDS} per setting, alternating), glibc's defaults against the "
+              "commands' keep_freed_memory():")
+        for row in allocator:
+            if "median" not in row:
+                print(f"  {row['implementation']:<14}{row['dtype']:<9}{row['setting']:<15}"
+                      f"failed: {row['error']}")
+                continue
+            ratio = f"{row['ratio_to_default']:.2f}x" if row["ratio_to_default"] else ""
+            print(f"  {row['implementation']:<14}{row['dtype']:<9}{row['setting']:<15}"
+                  f"{row['median'] * 1e3:9.1f} ms {ratio:>6}  {row['faults_per_call']:8.0f} page "
+                  f"faults, {row['system_seconds_per_call'] * 1e3:5.0f} ms system time per call")
+        print()
+
     memory = []
     if not options.no_memory and "large" in sizes:
         memory = run_memory(implementations, "large", dtypes, options.threads)
@@ -527,7 +709,7 @@ def main(argv=None):
     report = dict(machine=machine, threads=options.threads, blas=blas, versions=versions,
                   sizes={name: SIZES[name] for name in sizes}, tolerances=TOLERANCES,
                   repeats=options.repeats, peak_gflops=peaks, results=results, memory=memory,
-                  products_alone=floors,
+                  products_alone=floors, thread_targets=by_threads, allocator=allocator,
                   embedding_backward=embedding, verification=verification, failures=failures)
     if options.json:
         with open(options.json, "w") as output:

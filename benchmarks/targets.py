@@ -2,12 +2,17 @@
 performance issue, one line per target, with the measured value of each run. Lines marked
 "info" are context, not targets: "(floor)" is the time of the layer's matrix products alone
 (same shapes as manual's, no elementwise work), divided by PyTorch's whole forward+backward
-and as a fraction of the matrix-product peak.
+and as a fraction of the matrix-product peak; "(allocator)" is the time of a forward+backward
+with the commands' allocator setting divided by the time with glibc's defaults.
 
     python -m benchmarks.targets benchmark-results.json [more.json ...]
 """
 import json
 import sys
+
+
+# manual's forward+backward / PyTorch's: float64 at most 0.8, float32 at least as fast.
+LIMITS_TO_TORCH = {"float64": 0.8, "float32": 1.0}
 
 
 def _median(results, layer, size, dtype, implementation):
@@ -21,9 +26,21 @@ def _median(results, layer, size, dtype, implementation):
 def targets(report):
     """(description, measured value, met?) for every target this report can answer."""
     results, lines = report["results"], []
+    by_threads = report.get("thread_targets", [])
+    for row in by_threads:  # the LSTM at each BLAS thread count, with its floor
+        limit = LIMITS_TO_TORCH[row["dtype"]]
+        where = f"{row['layer']} {row['size']} {row['dtype']} {row['threads']} thread(s)"
+        if row.get("ratio_to_torch") is not None:
+            lines.append((f"manual {where} fwd+bwd / torch <= {limit}",
+                          f"{row['ratio_to_torch']:.2f}", row["ratio_to_torch"] <= limit))
+        if row.get("floor_ratio_to_torch") is not None:
+            lines.append((f"(floor) {where} matrix products alone / torch",
+                          f"{row['floor_ratio_to_torch']:.2f}", None))
     for layer in ("lstm", "rnn"):
+        if by_threads and layer == by_threads[0]["layer"]:
+            continue  # answered above, at every thread count
         for size in ("medium", "large"):
-            for dtype, limit in (("float64", 0.8), ("float32", 1.0)):
+            for dtype, limit in LIMITS_TO_TORCH.items():
                 ours, _ = _median(results, layer, size, dtype, "manual")
                 theirs, _ = _median(results, layer, size, dtype, "torch")
                 if ours and theirs:
@@ -50,6 +67,11 @@ def targets(report):
                 if ours and manual:
                     lines.append((f"rnn_autograd {layer} {size} {dtype} / manual <= {limit}",
                                   f"{ours / manual:.2f}", ours / manual <= limit))
+    for row in report.get("allocator", []):  # context, not a target
+        if row["setting"] != "glibc default" and row.get("ratio_to_default"):
+            lines.append((f"(allocator) {row['implementation']} {row['layer']} {row['size']} "
+                          f"{row['dtype']} memory kept / glibc default",
+                          f"{row['ratio_to_default']:.2f}", None))
     memory = {(row["layer"], row["dtype"], row["implementation"]): row["peak_extra_mb"]
               for row in report.get("memory", [])}
     for layer in ("lstm", "rnn"):
