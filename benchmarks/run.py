@@ -17,9 +17,9 @@ Method (printed with the results):
   The table's %peak column uses the peak measured before; the line after it, the best of both.
 - The LSTM targets (manual against PyTorch, medium and large) are timed again at each BLAS
   thread count of --target-threads, interleaved with the matrix products alone (the floor).
-- The allocator: the LSTM at the large size in fresh subprocesses, with glibc's defaults and
-  with the commands' setting (rnn_autograd/gradcheck/allocator.py), alternating, with the
-  minor page faults and system time per call.
+- The allocator: the LSTM at the large size in fresh subprocesses (1 BLAS thread), with
+  glibc's defaults and with the commands' setting (rnn_autograd/gradcheck/allocator.py),
+  alternating, with the minor page faults and system time per call.
 - Peak memory: extra resident memory (VmHWM - VmRSS from /proc/self/status, after resetting
   the high-water mark through /proc/self/clear_refs) of one forward+backward after a warm-up,
   each in a fresh subprocess with MALLOC_MMAP_THRESHOLD_ fixed so freed buffers are returned.
@@ -657,12 +657,14 @@ def main(argv=None):
 
     allocator = []
     if not options.no_allocator and "large" in sizes:
+        # One BLAS thread: on a shared machine, threads that wait for each other would
+        # measure the scheduler more than the allocator.
         allocator = run_allocator([name for name in ("rnn_autograd", "manual")
                                    if name in implementations], "large", dtypes,
-                                  options.threads, max(3, options.repeats // 2))
+                                  1, max(3, options.repeats // 2))
         print(f"the allocator: {TARGET_LAYER} large forward+backward in fresh processes "
-              f"({ALLOCATOR_ROUNDS} per setting, alternating), glibc's defaults against the "
-              "commands' keep_freed_memory():")
+              f"({ALLOCATOR_ROUNDS} per setting, alternating, 1 BLAS thread), glibc's defaults "
+              "against the commands' keep_freed_memory():")
         for row in allocator:
             if "median" not in row:
                 print(f"  {row['implementation']:<14}{row['dtype']:<9}{row['setting']:<15}"
