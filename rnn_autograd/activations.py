@@ -4,8 +4,8 @@ Two formulas of the same function, as in manual/activations.py:
 - `sigmoid`, the seed's public function: stable for any input, in its value and in the gradient
   autograd derives from it.
 - `gate_sigmoid`, what `lstm` uses on the gates i, f, o: (1 + tanh(a/2)) / 2, cheaper to
-  evaluate and to differentiate than logaddexp (benchmarks/README.md: the LSTM twin's
-  forward+backward costs 1.16-1.21x as much with `sigmoid` on its gates).
+  evaluate and to differentiate than logaddexp (measured to matter for the LSTM twin's
+  forward+backward: benchmarks/README.md).
 """
 import autograd.numpy as np
 
