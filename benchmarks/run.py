@@ -165,7 +165,7 @@ def products_alone(layer_name, size_name, dtype_name, repeats):
 
 
 def products_call(layer_name, size_name, dtype_name):
-    """A call doing only the matrix products that manual's `layer_name` does in one forward+backward.
+    """A call doing only the matrix products of manual's `layer_name` in one forward+backward.
 
     The same shapes and order as manual/rnn.py and manual/lstm.py (input projection, T recurrent
     products forward and T back, then dx, dWx, dWh over all rows), with no elementwise work in
@@ -291,7 +291,9 @@ def thread_targets(sizes, dtypes, thread_counts, repeats, with_torch):
 def format_thread_row(row):
     def milliseconds(name):
         timing = row.get(name)
-        return f"{timing['median'] * 1e3:9.2f} ±{timing['spread'] * 50:3.0f}%" if timing else f"{'':15}"
+        if not timing:
+            return f"{'':15}"
+        return f"{timing['median'] * 1e3:9.2f} ±{timing['spread'] * 50:3.0f}%"
 
     def ratio(value):
         return f"{value:8.2f}" if value is not None else f"{'':8}"
@@ -323,9 +325,10 @@ def allocator_probe(spec, threads):
         call()
         samples.append(time.perf_counter() - start)
     after = resource.getrusage(resource.RUSAGE_SELF)
+    calls = len(samples)
     print(json.dumps({"samples": samples,
-                      "faults_per_call": (after.ru_minflt - before.ru_minflt) / len(samples),
-                      "system_seconds_per_call": (after.ru_stime - before.ru_stime) / len(samples)}))
+                      "faults_per_call": (after.ru_minflt - before.ru_minflt) / calls,
+                      "system_seconds_per_call": (after.ru_stime - before.ru_stime) / calls}))
 
 
 ALLOCATOR_SETTINGS = ("glibc default", "kept")

@@ -10,7 +10,6 @@ with the commands' allocator setting divided by the time with glibc's defaults.
 import json
 import sys
 
-
 # manual's forward+backward / PyTorch's: float64 at most 0.8, float32 at least as fast.
 LIMITS_TO_TORCH = {"float64": 0.8, "float32": 1.0}
 

@@ -22,7 +22,6 @@ from layer_contracts import Contract
 from manual.activations import gate_sigmoid, sigmoid
 from manual.blocks import BlockGradients, block_buffer, time_blocks
 
-
 # ================================================================================================
 # Teaching form: one timestep, one chain-rule line per step (lstm_step_forward, lstm_step_backward)
 # ================================================================================================

@@ -16,7 +16,6 @@ import numpy as np
 from layer_contracts import Contract
 from manual.blocks import BlockGradients, block_buffer, time_blocks
 
-
 # ================================================================================================
 # Teaching form: one timestep, one chain-rule line per step (rnn_step_forward, rnn_step_backward)
 # ================================================================================================

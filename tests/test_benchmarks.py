@@ -103,11 +103,14 @@ def test_thread_targets_and_the_allocator_probe_run():
     judged; the allocator probe runs in its own process and reports page faults."""
     completed = _run("-c", "from benchmarks.run import thread_targets\n"
                            "import json\n"
-                           "rows = thread_targets(['small', 'medium'], ['float32'], [1], 1, False)\n"
+                           "rows = thread_targets(['small', 'medium'], ['float32'], [1], 1,\n"
+                           "                      False)\n"
                            "print(json.dumps([(r['size'], r['threads'], r['ratio_to_torch'], "
-                           "r['manual']['median'] > 0, r['products']['median'] > 0) for r in rows]))")
+                           "r['manual']['median'] > 0, r['products']['median'] > 0)\n"
+                           "                  for r in rows]))")
     assert completed.returncode == 0, completed.stderr
-    assert json.loads(completed.stdout.strip().splitlines()[-1]) == [["medium", 1, None, True, True]]
+    rows = json.loads(completed.stdout.strip().splitlines()[-1])
+    assert rows == [["medium", 1, None, True, True]]
     probe = _run("-m", "benchmarks.run", "--allocator-probe",
                  "lstm:small:float64:rnn_autograd:kept:2", "--threads", "1")
     assert probe.returncode == 0, probe.stderr
