@@ -13,7 +13,7 @@ Two formulas of the same function, because they are used for different things:
 """
 import numpy as np
 
-from layer_contracts import Contract
+from layer_contracts.signatures import SIGNATURES
 
 
 def sigmoid(x):
@@ -30,7 +30,7 @@ def sigmoid(x):
     Returns:
     - s: array of the same shape and dtype as x, each element in [0, 1]
     """
-    Contract("sigmoid").floating("x", x)
+    SIGNATURES["sigmoid"].check("sigmoid", x)
     return np.exp(-np.logaddexp(0, -x))
 
 

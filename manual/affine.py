@@ -11,6 +11,7 @@ from typing import NamedTuple
 import numpy as np
 
 from layer_contracts import Contract
+from layer_contracts.signatures import SIGNATURES
 
 
 class AffineCache(NamedTuple):
@@ -30,10 +31,7 @@ def affine_forward(x, w, b):
     - out: (N, M) output
     - cache: AffineCache for affine_backward
     """
-    contract = Contract("affine_forward")
-    contract.floats("w", w, "D,M")  # w first: x's trailing shape is checked against its D
-    contract.floats("b", b, "M")
-    contract.flattened_floats("x", x, "N,D")
+    SIGNATURES["affine"].check("affine_forward", x, w, b)
     N, D = x.shape[0], w.shape[0]
     out = x.reshape(N, D) @ w + b  # (N, M)
     return out, AffineCache(x, w)

@@ -7,6 +7,7 @@ from typing import NamedTuple
 import numpy as np
 
 from layer_contracts import Contract
+from layer_contracts.signatures import SIGNATURES
 
 
 class WordEmbeddingCache(NamedTuple):
@@ -26,9 +27,7 @@ def word_embedding_forward(x, W):
     - out: (N, T, D) the word vector of every index
     - cache: WordEmbeddingCache for word_embedding_backward
     """
-    contract = Contract("word_embedding_forward")
-    contract.floats("W", W, "V,D")
-    contract.indices("x", x, "N,T", upper="V")
+    SIGNATURES["word_embedding"].check("word_embedding_forward", x, W)
     out = W[x]  # (N, T, D) one fancy-indexing operation, no Python loop
     return out, WordEmbeddingCache(x, W.shape, W.dtype)
 

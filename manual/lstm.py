@@ -19,6 +19,7 @@ from typing import NamedTuple
 import numpy as np
 
 from layer_contracts import Contract
+from layer_contracts.signatures import SIGNATURES
 from manual.activations import gate_sigmoid, sigmoid
 from manual.blocks import BlockGradients, block_buffer, time_blocks
 
@@ -78,13 +79,7 @@ def lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b):
     - next_c: (N, H) next cell state
     - cache: LSTMStepCache for lstm_step_backward
     """
-    contract = Contract("lstm_step_forward")
-    contract.floats("x", x, "N,D")
-    contract.floats("prev_h", prev_h, "N,H")
-    contract.floats("prev_c", prev_c, "N,H")
-    contract.floats("Wx", Wx, "D,4H")
-    contract.floats("Wh", Wh, "H,4H")
-    contract.floats("b", b, "4H")
+    SIGNATURES["lstm_step"].check("lstm_step_forward", x, prev_h, prev_c, Wx, Wh, b)
     H = prev_h.shape[1]
     gates = _activate_gates(x @ Wx + prev_h @ Wh + b, H)  # (N, 4H) i, f, o, g
     i, f, o, g = gates[:, :H], gates[:, H:2 * H], gates[:, 2 * H:3 * H], gates[:, 3 * H:]
@@ -161,12 +156,7 @@ def lstm_forward(x, h0, Wx, Wh, b):
     - h: (N, T, H) hidden states of every timestep
     - cache: LSTMCache for lstm_backward
     """
-    contract = Contract("lstm_forward")
-    contract.floats("x", x, "N,T,D")
-    contract.floats("h0", h0, "N,H")
-    contract.floats("Wx", Wx, "D,4H")
-    contract.floats("Wh", Wh, "H,4H")
-    contract.floats("b", b, "4H")
+    SIGNATURES["lstm"].check("lstm_forward", x, h0, Wx, Wh, b)
     N, T, D = x.shape
     H = h0.shape[1]
     x_by_time = x.transpose(1, 0, 2).reshape(T * N, D)            # (T*N, D) a time-major copy

@@ -14,6 +14,7 @@ from typing import NamedTuple
 import numpy as np
 
 from layer_contracts import Contract
+from layer_contracts.signatures import SIGNATURES
 from manual.blocks import BlockGradients, block_buffer, time_blocks
 
 # ================================================================================================
@@ -43,12 +44,7 @@ def rnn_step_forward(x, prev_h, Wx, Wh, b):
     - next_h: (N, H) next hidden state
     - cache: RNNStepCache for rnn_step_backward
     """
-    contract = Contract("rnn_step_forward")
-    contract.floats("x", x, "N,D")
-    contract.floats("prev_h", prev_h, "N,H")
-    contract.floats("Wx", Wx, "D,H")
-    contract.floats("Wh", Wh, "H,H")
-    contract.floats("b", b, "H")
+    SIGNATURES["rnn_step"].check("rnn_step_forward", x, prev_h, Wx, Wh, b)
     next_h = np.tanh(x @ Wx + prev_h @ Wh + b)  # (N, H)
     return next_h, RNNStepCache(x, prev_h, Wx, Wh, next_h)
 
@@ -109,12 +105,7 @@ def rnn_forward(x, h0, Wx, Wh, b):
     - h: (N, T, H) hidden states of every timestep
     - cache: RNNCache for rnn_backward
     """
-    contract = Contract("rnn_forward")
-    contract.floats("x", x, "N,T,D")
-    contract.floats("h0", h0, "N,H")
-    contract.floats("Wx", Wx, "D,H")
-    contract.floats("Wh", Wh, "H,H")
-    contract.floats("b", b, "H")
+    SIGNATURES["rnn"].check("rnn_forward", x, h0, Wx, Wh, b)
     N, T, D = x.shape
     H = h0.shape[1]
     x_by_time = x.transpose(1, 0, 2).reshape(T * N, D)  # (T*N, D) a time-major copy

@@ -8,6 +8,7 @@ from typing import NamedTuple
 import numpy as np
 
 from layer_contracts import Contract
+from layer_contracts.signatures import SIGNATURES
 
 
 class TemporalAffineCache(NamedTuple):
@@ -27,10 +28,7 @@ def temporal_affine_forward(x, w, b):
     - out: (N, T, M) output sequence
     - cache: TemporalAffineCache for temporal_affine_backward
     """
-    contract = Contract("temporal_affine_forward")
-    contract.floats("x", x, "N,T,D")
-    contract.floats("w", w, "D,M")
-    contract.floats("b", b, "M")
+    SIGNATURES["temporal_affine"].check("temporal_affine_forward", x, w, b)
     out = x @ w + b  # (N, T, M) matmul broadcasts over N and T
     return out, TemporalAffineCache(x, w)
 
@@ -74,10 +72,7 @@ def temporal_softmax_loss(x, y, mask, verbose=False):
     - loss: scalar of x's dtype
     - dx: (N, T, V) gradient of the loss with respect to x
     """
-    contract = Contract("temporal_softmax_loss")
-    contract.floats("x", x, "N,T,V")
-    contract.indices("y", y, "N,T", upper="V")
-    contract.mask("mask", mask, "N,T")
+    SIGNATURES["temporal_softmax_loss"].check("temporal_softmax_loss", x, y, mask)
     N, T, V = x.shape
     weight = mask.astype(x.dtype) / N                        # (N, T) each position's share
     shifted = x - x.max(axis=2, keepdims=True)               # (N, T, V) largest score is 0: exp cannot overflow

@@ -9,7 +9,7 @@ Two formulas of the same function, as in manual/activations.py:
 """
 import autograd.numpy as np
 
-from layer_contracts import Contract
+from layer_contracts.signatures import SIGNATURES
 
 
 def sigmoid(x):
@@ -25,7 +25,7 @@ def sigmoid(x):
     Returns:
     - s: array of the same shape and dtype as x
     """
-    Contract("sigmoid").floating("x", x)
+    SIGNATURES["sigmoid"].check("sigmoid", x)
     return np.exp(-np.logaddexp(0, -x))
 
 

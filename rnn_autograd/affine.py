@@ -1,7 +1,7 @@
 """Affine layer (autograd twin of manual/affine.py): out = x.reshape(N, D) w + b."""
 import autograd.numpy as np
 
-from layer_contracts import Contract
+from layer_contracts.signatures import SIGNATURES
 
 
 def affine(x, w, b):
@@ -15,9 +15,6 @@ def affine(x, w, b):
     Returns:
     - out: (N, M) output
     """
-    contract = Contract("affine")
-    contract.floats("w", w, "D,M")
-    contract.floats("b", b, "M")
-    contract.flattened_floats("x", x, "N,D")
+    SIGNATURES["affine"].check("affine", x, w, b)
     N, D = x.shape[0], w.shape[0]
     return np.reshape(x, (N, D)) @ w + b  # (N, M)

@@ -1,5 +1,5 @@
 """Word embedding (autograd twin of manual/embedding.py): out[n, t] = W[x[n, t]]."""
-from layer_contracts import Contract
+from layer_contracts.signatures import SIGNATURES
 
 
 def word_embedding(x, W):
@@ -12,7 +12,5 @@ def word_embedding(x, W):
     Returns:
     - out: (N, T, D) the word vector of every index
     """
-    contract = Contract("word_embedding")
-    contract.floats("W", W, "V,D")
-    contract.indices("x", x, "N,T", upper="V")
+    SIGNATURES["word_embedding"].check("word_embedding", x, W)
     return W[x]  # (N, T, D)

@@ -6,7 +6,7 @@
 """
 import autograd.numpy as np
 
-from layer_contracts import Contract
+from layer_contracts.signatures import SIGNATURES
 from rnn_autograd.activations import gate_sigmoid
 
 
@@ -35,13 +35,7 @@ def lstm_step(x, prev_h, prev_c, Wx, Wh, b):
     - next_h: (N, H) next hidden state
     - next_c: (N, H) next cell state
     """
-    contract = Contract("lstm_step")
-    contract.floats("x", x, "N,D")
-    contract.floats("prev_h", prev_h, "N,H")
-    contract.floats("prev_c", prev_c, "N,H")
-    contract.floats("Wx", Wx, "D,4H")
-    contract.floats("Wh", Wh, "H,4H")
-    contract.floats("b", b, "4H")
+    SIGNATURES["lstm_step"].check("lstm_step", x, prev_h, prev_c, Wx, Wh, b)
     return _cell(x @ Wx + prev_h @ Wh + b, prev_c, prev_h.shape[1])
 
 
@@ -58,12 +52,7 @@ def lstm(x, h0, Wx, Wh, b):
     Returns:
     - h: (N, T, H) hidden states of every timestep
     """
-    contract = Contract("lstm")
-    contract.floats("x", x, "N,T,D")
-    contract.floats("h0", h0, "N,H")
-    contract.floats("Wx", Wx, "D,4H")
-    contract.floats("Wh", Wh, "H,4H")
-    contract.floats("b", b, "4H")
+    SIGNATURES["lstm"].check("lstm", x, h0, Wx, Wh, b)
     N, T = x.shape[:2]
     H = h0.shape[1]
     if T == 0:

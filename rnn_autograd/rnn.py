@@ -4,7 +4,7 @@
 """
 import autograd.numpy as np
 
-from layer_contracts import Contract
+from layer_contracts.signatures import SIGNATURES
 
 
 def rnn_step(x, prev_h, Wx, Wh, b):
@@ -20,12 +20,7 @@ def rnn_step(x, prev_h, Wx, Wh, b):
     Returns:
     - next_h: (N, H) next hidden state
     """
-    contract = Contract("rnn_step")
-    contract.floats("x", x, "N,D")
-    contract.floats("prev_h", prev_h, "N,H")
-    contract.floats("Wx", Wx, "D,H")
-    contract.floats("Wh", Wh, "H,H")
-    contract.floats("b", b, "H")
+    SIGNATURES["rnn_step"].check("rnn_step", x, prev_h, Wx, Wh, b)
     return np.tanh(x @ Wx + prev_h @ Wh + b)  # (N, H)
 
 
@@ -45,12 +40,7 @@ def rnn(x, h0, Wx, Wh, b):
     Returns:
     - h: (N, T, H) hidden states of every timestep
     """
-    contract = Contract("rnn")
-    contract.floats("x", x, "N,T,D")
-    contract.floats("h0", h0, "N,H")
-    contract.floats("Wx", Wx, "D,H")
-    contract.floats("Wh", Wh, "H,H")
-    contract.floats("b", b, "H")
+    SIGNATURES["rnn"].check("rnn", x, h0, Wx, Wh, b)
     N, T, D = x.shape
     H = h0.shape[1]
     if T == 0:

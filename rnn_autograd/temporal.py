@@ -2,7 +2,7 @@
 import autograd.numpy as np
 from autograd.tracer import getval
 
-from layer_contracts import Contract
+from layer_contracts.signatures import SIGNATURES
 
 
 def temporal_affine(x, w, b):
@@ -16,10 +16,7 @@ def temporal_affine(x, w, b):
     Returns:
     - out: (N, T, M) output sequence
     """
-    contract = Contract("temporal_affine")
-    contract.floats("x", x, "N,T,D")
-    contract.floats("w", w, "D,M")
-    contract.floats("b", b, "M")
+    SIGNATURES["temporal_affine"].check("temporal_affine", x, w, b)
     return x @ w + b  # (N, T, M)
 
 
@@ -36,10 +33,7 @@ def temporal_softmax_loss(x, y, mask):
     Returns:
     - loss: scalar
     """
-    contract = Contract("temporal_softmax_loss")
-    contract.floats("x", x, "N,T,V")
-    contract.indices("y", y, "N,T", upper="V")
-    contract.mask("mask", mask, "N,T")
+    SIGNATURES["temporal_softmax_loss"].check("temporal_softmax_loss", x, y, mask)
     N, T, V = x.shape
     # Shift by the largest score so exp cannot overflow. The loss does not depend on the shift,
     # so it is taken as a constant (getval): autograd's VJP of max divides by an integer count

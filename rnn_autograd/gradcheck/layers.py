@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 import rnn_autograd
+from layer_contracts.signatures import SIGNATURES
 from rnn_autograd.gradcheck.errors import FAILURE, WARNING
 
 GATES = ("i", "f", "o", "g")  # order of the four H-blocks along an LSTM's 4H axis
@@ -107,16 +108,32 @@ class LayerSpec:
         return argument.dims if argument else ""
 
 
-_RNN_ARGS = (
-    Arg("Wx", "D,H", "weight"),
-    Arg("Wh", "H,H", "weight"),
-    Arg("b", "H", "bias", 0.5),
-)
-_LSTM_ARGS = (
-    Arg("Wx", "D,4H", "weight", 0.8),
-    Arg("Wh", "H,4H", "weight", 0.8),
-    Arg("b", "4H", "bias", 0.5),
-)
+def _args(layer, **draw):
+    """The arguments of a layer: names, dims and kinds from its signature (layer_contracts), and
+    how to draw each one's values from `draw` (name -> dict(kind="weight", scale=0.8, ...))."""
+    args = []
+    for argument in SIGNATURES[layer].arguments:
+        options = dict(draw.get(argument.name, {}))
+        if argument.kind == "indices":
+            options.update(kind="index", upper=argument.upper)
+        elif argument.kind == "mask":
+            options.update(kind="mask")
+        args.append(Arg(argument.name, argument.dims, **options))
+    return tuple(args)
+
+
+def _outputs(layer):
+    """outputs= and output_dims= of a layer's forward, from its signature."""
+    outputs = SIGNATURES[layer].outputs
+    return dict(outputs=tuple(name for name, _ in outputs), output_dims=tuple(dims for _, dims in outputs))
+
+
+# How the cases draw the recurrent weights: pre-activations of order 1 (0.8 for the LSTM's four
+# gates, so that they do not saturate), and non-zero biases.
+_RNN_WEIGHTS = dict(Wx=dict(kind="weight"), Wh=dict(kind="weight"), b=dict(kind="bias", scale=0.5))
+_LSTM_WEIGHTS = dict(Wx=dict(kind="weight", scale=0.8), Wh=dict(kind="weight", scale=0.8),
+                     b=dict(kind="bias", scale=0.5))
+_STATE = dict(scale=0.5)
 
 _SIGMOID_LARGE = Extreme(
     "large", 500.0, 1000.0, signs=True, severity=FAILURE,
@@ -137,68 +154,61 @@ LAYERS = (
     LayerSpec(
         name="rnn_step", forward="rnn_step_forward", backward="rnn_step_backward",
         reference=rnn_autograd.rnn_step,
-        args=(Arg("x", "N,D"), Arg("prev_h", "N,H", scale=0.5)) + _RNN_ARGS,
-        outputs=("next_h",), output_dims=("N,H",),
+        args=_args("rnn_step", prev_h=_STATE, **_RNN_WEIGHTS), **_outputs("rnn_step"),
         wrt=("x", "prev_h", "Wx", "Wh", "b"),
     ),
     LayerSpec(
         name="rnn", forward="rnn_forward", backward="rnn_backward",
         reference=rnn_autograd.rnn,
-        args=(Arg("x", "N,T,D"), Arg("h0", "N,H", scale=0.5)) + _RNN_ARGS,
-        outputs=("h",), output_dims=("N,T,H",),
+        args=_args("rnn", h0=_STATE, **_RNN_WEIGHTS), **_outputs("rnn"),
         wrt=("x", "h0", "Wx", "Wh", "b"), step="rnn_step", carries=("h",),
     ),
     LayerSpec(
         name="word_embedding", forward="word_embedding_forward",
         backward="word_embedding_backward", reference=rnn_autograd.word_embedding,
-        args=(Arg("x", "N,T", "index", upper="V"), Arg("W", "V,D")),
-        outputs=("out",), output_dims=("N,T,D",),
+        args=_args("word_embedding"), **_outputs("word_embedding"),
         wrt=("W",),
     ),
     LayerSpec(
         name="sigmoid", forward="sigmoid", backward=None,
         reference=rnn_autograd.sigmoid,
-        args=(Arg("x", "N,H", scale=4.0, extremes=(_SIGMOID_LARGE,)),),
-        outputs=("s",), output_dims=("N,H",),
+        args=_args("sigmoid", x=dict(scale=4.0, extremes=(_SIGMOID_LARGE,))),
+        **_outputs("sigmoid"),
         has_cache=False,
     ),
     LayerSpec(
         name="lstm_step", forward="lstm_step_forward", backward="lstm_step_backward",
         reference=rnn_autograd.lstm_step,
-        args=(Arg("x", "N,D"), Arg("prev_h", "N,H", scale=0.5),
-              Arg("prev_c", "N,H", scale=0.5)) + _LSTM_ARGS,
-        outputs=("next_h", "next_c"), output_dims=("N,H", "N,H"),
+        args=_args("lstm_step", prev_h=_STATE, prev_c=_STATE, **_LSTM_WEIGHTS),
+        **_outputs("lstm_step"),
         wrt=("x", "prev_h", "prev_c", "Wx", "Wh", "b"),
     ),
     LayerSpec(
         name="lstm", forward="lstm_forward", backward="lstm_backward",
         reference=rnn_autograd.lstm,
-        args=(Arg("x", "N,T,D"), Arg("h0", "N,H", scale=0.5)) + _LSTM_ARGS,
-        outputs=("h",), output_dims=("N,T,H",),
+        args=_args("lstm", h0=_STATE, **_LSTM_WEIGHTS), **_outputs("lstm"),
         wrt=("x", "h0", "Wx", "Wh", "b"), step="lstm_step", carries=("h", "c"),
     ),
     LayerSpec(
         name="temporal_affine", forward="temporal_affine_forward",
         backward="temporal_affine_backward", reference=rnn_autograd.temporal_affine,
-        args=(Arg("x", "N,T,D"), Arg("w", "D,M", "weight"), Arg("b", "M", "bias", 0.5)),
-        outputs=("out",), output_dims=("N,T,M",),
+        args=_args("temporal_affine", w=dict(kind="weight"), b=dict(kind="bias", scale=0.5)),
+        **_outputs("temporal_affine"),
         wrt=("x", "w", "b"),
     ),
     LayerSpec(
         name="temporal_softmax_loss", forward="temporal_softmax_loss", backward=None,
         reference=rnn_autograd.temporal_softmax_loss,
-        args=(Arg("x", "N,T,V", scale=2.0, extremes=_SOFTMAX_EXTREMES),
-              Arg("y", "N,T", "index", upper="V"),
-              Arg("mask", "N,T", "mask")),
-        outputs=("loss",), output_dims=("",),
+        args=_args("temporal_softmax_loss", x=dict(scale=2.0, extremes=_SOFTMAX_EXTREMES)),
+        **_outputs("temporal_softmax_loss"),
         wrt=("x",), has_cache=False, loss_gradient=True,
     ),
     LayerSpec(
         # x may have any trailing shape (N, d_1, ..., d_k); the cases use the 2-D (N, D).
         name="affine", forward="affine_forward", backward="affine_backward",
         reference=rnn_autograd.affine,
-        args=(Arg("x", "N,D"), Arg("w", "D,M", "weight"), Arg("b", "M", "bias", 0.5)),
-        outputs=("out",), output_dims=("N,M",),
+        args=_args("affine", w=dict(kind="weight"), b=dict(kind="bias", scale=0.5)),
+        **_outputs("affine"),
         wrt=("x", "w", "b"), optional=True,
     ),
 )
