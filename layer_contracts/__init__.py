@@ -66,7 +66,8 @@ class Contract:
         axes, parsed = dims.names(dims_text), dims.parse(dims_text)
         got = tuple(array.shape)
         if len(got) != len(axes):
-            self._fail(ValueError, f"{name} has shape {got}; expected {_describe(axes, self.sizes)}")
+            self._fail(ValueError,
+                       f"{name} has shape {got}; expected {_describe(axes, self.sizes)}")
         for axis, (factor, letter), size in zip(axes, parsed, got):
             if letter in self.sizes:
                 if size != factor * self.sizes[letter]:

@@ -32,7 +32,8 @@ def check_parameters(function, params):
 
     A dict, or autograd's DictBox of one while it traces (not a Mapping, but it has keys).
     """
-    if not (isinstance(params, Mapping) or hasattr(params, "keys") and hasattr(params, "__getitem__")):
+    dict_like = hasattr(params, "keys") and hasattr(params, "__getitem__")
+    if not (isinstance(params, Mapping) or dict_like):
         raise TypeError(f"{function}: params must be a dict of the eight parameters "
                         f"({', '.join(PARAMETER_NAMES)}); got {type(params).__name__}")
     present = set(params.keys())
@@ -63,7 +64,8 @@ def check_captions(function, captions, features, W_embed):
     at least two words each: one to feed in and one to predict."""
     N = features.shape[0]
     if not hasattr(captions, "shape"):
-        raise TypeError(f"{function}: captions must be a numpy array, got {type(captions).__name__}")
+        raise TypeError(f"{function}: captions must be a numpy array, "
+                        f"got {type(captions).__name__}")
     if len(captions.shape) != 2 or captions.shape[0] != N:
         raise ValueError(f"{function}: captions has shape {tuple(captions.shape)}; expected "
                          f"(N, T + 1) = ({N}, T + 1) (N = {N} from features)")

@@ -22,7 +22,8 @@ def parse(dims):
     for axis in filter(None, dims.split(",")):
         factor, letter = axis[:-1], axis[-1:]
         if letter not in LETTERS or not (factor == "" or factor.isdigit() and int(factor) > 0):
-            raise DimsError(f"cannot read the axis {axis!r} of the dims {dims!r}; expected a legend "
+            raise DimsError(f"cannot read the axis {axis!r} of the dims {dims!r}; expected a "
+                            "legend "
                             f"letter ({', '.join(LETTERS)}) or a multiple of one, such as 4H")
         axes.append((int(factor) if factor else 1, letter))
     return tuple(axes)

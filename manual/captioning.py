@@ -16,8 +16,14 @@ V vocabulary, T + 1 words per caption. The recurrent layer's input size is W.
 """
 import numpy as np
 
-from layer_contracts.captioning import (check_captions, check_cell_type, check_features,
-                                        check_max_length, check_parameters, check_token)
+from layer_contracts.captioning import (
+    check_captions,
+    check_cell_type,
+    check_features,
+    check_max_length,
+    check_parameters,
+    check_token,
+)
 from manual.affine import affine_backward, affine_forward
 from manual.embedding import word_embedding_backward, word_embedding_forward
 from manual.lstm import lstm_backward, lstm_forward, lstm_step_forward
@@ -117,7 +123,7 @@ class CaptioningRNN:
 
         # backward, the same layers in reverse order
         dh, dW_vocab, db_vocab = temporal_affine_backward(dscores, vocabulary_cache)  # (N, T, H)
-        dx, dh0, dWx, dWh, db = recurrent_backward(dh, recurrent_cache)               # (N, T, W), (N, H)
+        dx, dh0, dWx, dWh, db = recurrent_backward(dh, recurrent_cache)   # (N, T, W), (N, H)
         dW_embed = word_embedding_backward(dx, embedding_cache)                       # (V, W)
         _, dW_proj, db_proj = affine_backward(dh0, projection_cache)                  # (D, H), (H,)
 

@@ -52,6 +52,7 @@ def word_embedding_backward(dout, cache):
     V, D = W_shape
     contract = Contract("word_embedding_backward")
     contract.upstream("dout", dout, "out", x.shape + (D,), W_dtype)
-    positions = (x.reshape(-1, 1) * D + np.arange(D)).ravel()  # (N*T*D,) where dout[n, t, d] goes in dW.ravel()
-    dW = np.bincount(positions, weights=dout.ravel(), minlength=V * D)  # (V*D,) sums over repeated words
+    # (N*T*D,): where dout[n, t, d] goes in dW.ravel(); (V*D,): bincount sums over repeated words
+    positions = (x.reshape(-1, 1) * D + np.arange(D)).ravel()
+    dW = np.bincount(positions, weights=dout.ravel(), minlength=V * D)
     return dW.reshape(V, D).astype(W_dtype, copy=False)      # (V, D) words absent from x get zero

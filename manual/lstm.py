@@ -48,7 +48,7 @@ def _activate_gates(a, H):
 def _gate_gradients(gates, tanh_c, prev_c, dnext_h, dnext_c, H):
     """Chain rule through one LSTM cell: returns (da (N, 4H), dprev_c (N, H))."""
     i, f, o, g = gates[:, :H], gates[:, H:2 * H], gates[:, 2 * H:3 * H], gates[:, 3 * H:]
-    dc = dnext_c + dnext_h * o * (1 - tanh_c * tanh_c)  # (N, H) c reaches the loss directly and via h
+    dc = dnext_c + dnext_h * o * (1 - tanh_c * tanh_c)  # (N, H) c reaches the loss directly, via h
     di = dc * g                                        # (N, H)
     df = dc * prev_c                                   # (N, H)
     do = dnext_h * tanh_c                              # (N, H)
@@ -160,7 +160,7 @@ def lstm_forward(x, h0, Wx, Wh, b):
     N, T, D = x.shape
     H = h0.shape[1]
     x_by_time = x.transpose(1, 0, 2).reshape(T * N, D)            # (T*N, D) a time-major copy
-    gates = (x_by_time @ Wx).reshape(T, N, 4 * H)                 # (T, N, 4H) input projection, all t
+    gates = (x_by_time @ Wx).reshape(T, N, 4 * H)                 # (T, N, 4H) input projection
     h = np.empty((T, N, H), dtype=h0.dtype)
     c = np.empty((T, N, H), dtype=h0.dtype)
     recurrent = np.empty((N, 4 * H), dtype=h0.dtype)              # (N, 4H) h_{t-1} Wh, every step

@@ -75,13 +75,13 @@ def temporal_softmax_loss(x, y, mask, verbose=False):
     SIGNATURES["temporal_softmax_loss"].check("temporal_softmax_loss", x, y, mask)
     N, T, V = x.shape
     weight = mask.astype(x.dtype) / N                        # (N, T) each position's share
-    shifted = x - x.max(axis=2, keepdims=True)               # (N, T, V) largest score is 0: exp cannot overflow
+    shifted = x - x.max(axis=2, keepdims=True)               # (N, T, V) at most 0: exp is <= 1
     exp_shifted = np.exp(shifted)                            # (N, T, V)
     sum_exp = exp_shifted.sum(axis=2, keepdims=True)         # (N, T, 1)
     n, t = np.ogrid[:N, :T]                                  # index grids for picking y
-    log_p_y = shifted[n, t, y] - np.log(sum_exp[..., 0])     # (N, T) log p of the true class, never log(0)
+    log_p_y = shifted[n, t, y] - np.log(sum_exp[..., 0])     # (N, T) log p_y, never log(0)
     loss = -(weight * log_p_y).sum()                         # scalar
-    dx = exp_shifted / sum_exp                               # (N, T, V) p: d(-log p_y)/dx = p - onehot(y)
+    dx = exp_shifted / sum_exp                               # (N, T, V) p; d(-log p_y)/dx = p - 1_y
     dx[n, t, y] -= 1
     dx *= weight[:, :, None]                                 # masked positions get exactly 0
     return x.dtype.type(loss), dx

@@ -14,8 +14,14 @@ words per caption.
 import autograd.numpy as np
 from autograd.tracer import getval
 
-from layer_contracts.captioning import (check_captions, check_cell_type, check_features,
-                                        check_max_length, check_parameters, check_token)
+from layer_contracts.captioning import (
+    check_captions,
+    check_cell_type,
+    check_features,
+    check_max_length,
+    check_parameters,
+    check_token,
+)
 from rnn_autograd.affine import affine
 from rnn_autograd.embedding import word_embedding
 from rnn_autograd.lstm import lstm, lstm_step
@@ -39,7 +45,8 @@ def captioning_loss(params, features, captions, null, cell_type):
     - loss: scalar, summed over T and averaged over N
     """
     check_cell_type("captioning_loss", cell_type)
-    W_proj, b_proj, W_embed, Wx, Wh, b, W_vocab, b_vocab = check_parameters("captioning_loss", params)
+    parameters = check_parameters("captioning_loss", params)
+    W_proj, b_proj, W_embed, Wx, Wh, b, W_vocab, b_vocab = parameters
     features = check_features("captioning_loss", features, W_proj)
     check_captions("captioning_loss", captions, features, W_embed)
     captions_in = captions[:, :-1]   # (N, T) fed in
@@ -66,7 +73,8 @@ def sample_captions(params, features, start, cell_type, max_length=30):
     - captions: (N, max_length) int32, the word chosen at every step
     """
     check_cell_type("sample_captions", cell_type)
-    W_proj, b_proj, W_embed, Wx, Wh, b, W_vocab, b_vocab = check_parameters("sample_captions", params)
+    parameters = check_parameters("sample_captions", params)
+    W_proj, b_proj, W_embed, Wx, Wh, b, W_vocab, b_vocab = parameters
     features = check_features("sample_captions", features, W_proj)
     check_max_length("sample_captions", max_length)
     check_token("sample_captions", "<START>", start, W_embed.shape[0])

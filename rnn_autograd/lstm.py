@@ -12,7 +12,7 @@ from rnn_autograd.activations import gate_sigmoid
 
 def _cell(a, prev_c, H):
     """One LSTM cell update from the pre-activations a (N, 4H): returns (next_h, next_c)."""
-    a_ifo, a_g = np.split(a, [3 * H], axis=1)  # (N, 3H), (N, H); split's gradient is one concatenate
+    a_ifo, a_g = np.split(a, [3 * H], axis=1)  # (N, 3H), (N, H); its gradient: one concatenate
     i, f, o = np.split(gate_sigmoid(a_ifo), 3, axis=1)  # (N, H) each: gates i, f, o
     g = np.tanh(a_g)                            # (N, H) candidate cell
     next_c = f * prev_c + i * g                 # (N, H)

@@ -106,7 +106,8 @@ def test_every_disagreeing_dimension_is_a_value_error(layer):
             others = [other for other in layer.args if other is not arg
                       and letter in dims.letters(other.dims)]
             inputs = good_inputs(layer)
-            inputs[arg.name] = _resized(inputs[arg.name], axis, inputs[arg.name].shape[axis] + factor)
+            grown = inputs[arg.name].shape[axis] + factor
+            inputs[arg.name] = _resized(inputs[arg.name], axis, grown)
             if not others:
                 for _, call in calls(layer):
                     call(inputs)  # the only argument that fixes this size: nothing disagrees
@@ -245,6 +246,7 @@ def test_mixed_float_dtypes_are_a_type_error(layer):
 # ---------------------------------------------------------------------------------------------
 
 BACKWARD_LAYERS = [layer for layer in LAYERS if layer.backward]
+BACKWARD_IDS = [layer.backward for layer in BACKWARD_LAYERS]
 
 
 def _wrong_shapes(shape):
@@ -255,7 +257,7 @@ def _wrong_shapes(shape):
     yield shape[::-1]                               # transposed
 
 
-@pytest.mark.parametrize("layer", BACKWARD_LAYERS, ids=[layer.backward for layer in BACKWARD_LAYERS])
+@pytest.mark.parametrize("layer", BACKWARD_LAYERS, ids=BACKWARD_IDS)
 def test_upstream_gradient_of_wrong_shape_is_a_value_error(layer):
     rng = np.random.default_rng(0)
     inputs = make_inputs(layer, SIZES, rng)
@@ -274,7 +276,7 @@ def test_upstream_gradient_of_wrong_shape_is_a_value_error(layer):
                             rf"{re.escape(str(good.shape))}", str(raised.value)), str(raised.value)
 
 
-@pytest.mark.parametrize("layer", BACKWARD_LAYERS, ids=[layer.backward for layer in BACKWARD_LAYERS])
+@pytest.mark.parametrize("layer", BACKWARD_LAYERS, ids=BACKWARD_IDS)
 def test_upstream_gradient_of_other_dtype_is_a_type_error(layer):
     """A float32 upstream gradient into a float64 cache would silently mix precisions."""
     rng = np.random.default_rng(0)

@@ -125,7 +125,8 @@ def _args(layer, **draw):
 def _outputs(layer):
     """outputs= and output_dims= of a layer's forward, from its signature."""
     outputs = SIGNATURES[layer].outputs
-    return dict(outputs=tuple(name for name, _ in outputs), output_dims=tuple(dims for _, dims in outputs))
+    return dict(outputs=tuple(name for name, _ in outputs),
+                output_dims=tuple(dims for _, dims in outputs))
 
 
 # How the cases draw the recurrent weights: pre-activations of order 1 (0.8 for the LSTM's four
