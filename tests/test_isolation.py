@@ -102,3 +102,46 @@ def test_no_worker_outlives_a_killed_checker():
     while any(os.path.exists(f"/proc/{pid}") for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not any(os.path.exists(f"/proc/{pid}") for pid in workers)
+
+
+def _run_pytest_on(tmp_path, source, *options):
+    """Run pytest on a test file of its own in a fresh process; return (exit status, output)."""
+    test_file = tmp_path / "test_users_suite.py"
+    test_file.write_text(source)
+    completed = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                                str(test_file), *options], capture_output=True, text=True,
+                               timeout=300, cwd=tmp_path)
+    return completed.returncode, completed.stdout + completed.stderr
+
+
+def test_pytest_timeout_still_works_after_a_check(tmp_path):
+    """The checker no longer arms SIGALRM, so it cannot disarm pytest-timeout's."""
+    pytest.importorskip("pytest_timeout")
+    status, output = _run_pytest_on(tmp_path, '''
+import time
+import pytest
+from rnn_autograd.gradcheck import assert_implementation_correct
+
+@pytest.mark.timeout(5)
+def test_check_then_sleep():
+    assert_implementation_correct("manual", only=["sigmoid"])
+    time.sleep(20)
+''')
+    assert status == 1 and "Timeout" in output, output
+
+
+def test_checks_run_under_pytest_xdist(tmp_path):
+    pytest.importorskip("xdist")
+    status, output = _run_pytest_on(tmp_path, f'''
+import pytest
+from rnn_autograd.gradcheck import check_implementation
+
+@pytest.mark.parametrize("only", [["sigmoid"], ["rnn_step_backward"]])
+def test_in_a_worker(only):
+    assert check_implementation("manual", only=only).ok
+
+def test_a_hang_is_stopped_in_a_worker():
+    report = check_implementation({str(HOSTILE)!r}, only=["sigmoid"], time_limit=1.0)
+    assert report.results["sigmoid"].error_type == "TimeLimitExceeded"
+''', "-n", "2")
+    assert status == 0, output
