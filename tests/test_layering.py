@@ -147,3 +147,41 @@ def test_importing_the_twins_loads_neither_the_checker_nor_matplotlib():
                             cwd=ROOT).stdout
     assert "gradcheck" not in loaded and "matplotlib" not in loaded and "manual" not in loaded
     assert "demos" not in loaded
+
+
+LAYER_LABELS = {
+    "layer_contracts": "layer_contracts\\n(numpy only)",
+    "manual": "manual\\n(hand-written backward)",
+    "twins": "rnn_autograd\\n(autograd twins)",
+    "gradcheck": "rnn_autograd.gradcheck\\n(the checker)",
+    "demos": "rnn_autograd.demos",
+    "benchmarks": "benchmarks",
+}
+PICTURE = ROOT / "docs" / "images" / "layers.dot"
+
+
+def layer_graph_dot():
+    """The imports between layers, counted from the code, as a Graphviz graph (layers.dot)."""
+    from collections import Counter
+    edges = Counter()
+    for path in LIBRARY_FILES + sorted((ROOT / "benchmarks").glob("*.py")):
+        own = layer_of_module(module_name(path)) or "benchmarks"
+        for _, target in imported_modules(path):
+            layer = layer_of_module(target) or ("benchmarks" if target.startswith("benchmarks") else None)
+            if layer and layer != own:
+                edges[(own, layer)] += 1
+    lines = ["digraph layers {", "  rankdir=BT; node [shape=box, fontname=Helvetica];"]
+    lines += [f'  {key} [label="{label}"];' for key, label in LAYER_LABELS.items()]
+    lines += ["  { rank=same; manual; twins; }", "  { rank=same; gradcheck; demos; }"]
+    lines += [f'  {source} -> {target} [label="{count}"];' for (source, target), count in sorted(edges.items())]
+    return "\n".join(lines + ["}"]) + "\n"
+
+
+def test_the_picture_of_the_layers_is_drawn_from_the_current_code():
+    """docs/images/layers.png is rendered from layers.dot (dot -Tpng); the .dot must be current:
+    regenerate it with `python tests/test_layering.py > docs/images/layers.dot`."""
+    assert PICTURE.read_text() == layer_graph_dot()
+
+
+if __name__ == "__main__":
+    print(layer_graph_dot(), end="")
