@@ -18,8 +18,6 @@ import statistics
 import time
 import tracemalloc
 
-
-
 import manual
 from rnn_autograd.gradcheck import check_implementation
 from rnn_autograd.gradcheck.cases import NAMED_SIZES, Case

@@ -24,8 +24,14 @@ from autograd.builtins import tuple as traced_tuple
 from hypothesis import strategies as st
 
 import manual
-from rnn_autograd.gradcheck.inputs import (DISTINCT_SIZES, SIZE_LETTERS, UNIT_SIZES, draw_sizes,
-                                make_inputs, make_upstream)
+from rnn_autograd.gradcheck.inputs import (
+    DISTINCT_SIZES,
+    SIZE_LETTERS,
+    UNIT_SIZES,
+    draw_sizes,
+    make_inputs,
+    make_upstream,
+)
 from rnn_autograd.gradcheck.layers import LAYERS
 
 # ---------------------------------------------------------------------------------------------

@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import manual.blocks
-from rnn_autograd.gradcheck.layers import layer_of
 from layer_testing import assert_close, manual_gradients, random_case, reference_gradients
 from manual.blocks import time_blocks
+from rnn_autograd.gradcheck.layers import layer_of
 
 VJP_RTOL = 1e-9   # as in test_layers.py: float64, the same math in a different rounding order
 VJP_ATOL = 1e-12

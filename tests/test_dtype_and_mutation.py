@@ -8,10 +8,20 @@
 import numpy as np
 import pytest
 
-from layer_testing import (FORWARD_FUNCTIONS, GRADIENT_FUNCTIONS, assert_close,
-                           manual_backward, manual_forward, manual_gradients,
-                           manual_outputs, parametrise_cases, random_case, read_only,
-                           reference_gradients, reference_outputs)
+from layer_testing import (
+    FORWARD_FUNCTIONS,
+    GRADIENT_FUNCTIONS,
+    assert_close,
+    manual_backward,
+    manual_forward,
+    manual_gradients,
+    manual_outputs,
+    parametrise_cases,
+    random_case,
+    read_only,
+    reference_gradients,
+    reference_outputs,
+)
 from rnn_autograd.gradcheck.layers import layer_of
 
 # float32 has a unit roundoff of 6e-8; a forward is a few dozen roundings deep (T steps of

@@ -8,10 +8,19 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 
-from layer_testing import (GRADIENT_FUNCTIONS, NUMPY_SEEDS, assert_close, differentiated,
-                           finite_difference_gradients, manual_gradients,
-                           manual_outputs, random_case, reference_gradients, reference_outputs,
-                           sizes_strategy)
+from layer_testing import (
+    GRADIENT_FUNCTIONS,
+    NUMPY_SEEDS,
+    assert_close,
+    differentiated,
+    finite_difference_gradients,
+    manual_gradients,
+    manual_outputs,
+    random_case,
+    reference_gradients,
+    reference_outputs,
+    sizes_strategy,
+)
 from rnn_autograd.gradcheck.inputs import DISTINCT_SIZES, UNIT_SIZES
 from rnn_autograd.gradcheck.layers import layer_of
 

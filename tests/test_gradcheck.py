@@ -10,8 +10,12 @@ import textwrap
 
 import pytest
 
-from rnn_autograd.gradcheck import ImplementationIncorrect, LoadError, assert_implementation_correct
-from rnn_autograd.gradcheck import check_implementation
+from rnn_autograd.gradcheck import (
+    ImplementationIncorrect,
+    LoadError,
+    assert_implementation_correct,
+    check_implementation,
+)
 from rnn_autograd.gradcheck.cases import DEFAULT_CASES, Case
 from rnn_autograd.gradcheck.layers import OPTIONAL_FUNCTIONS, SEED_FUNCTIONS, layer_of
 

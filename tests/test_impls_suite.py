@@ -18,8 +18,8 @@ than, say, a "constant factor" read off a one-element case. None in a manifest m
 applicable or not predictable" and is not checked.
 """
 import ast
-import json
 import functools
+import json
 import subprocess
 import sys
 from pathlib import Path

@@ -17,12 +17,27 @@ from hypothesis import given, settings
 
 import manual
 import rnn_autograd
-
-from layer_testing import (CASES, FORWARD_FUNCTIONS, GRADIENT_FUNCTIONS, NUMPY_SEEDS, assert_close,
-                           manual_gradients, manual_outputs, parametrise_cases,
-                           random_case, reference_gradients, reference_outputs, sizes_strategy)
-from rnn_autograd.gradcheck.inputs import (DISTINCT_SIZES, UNIT_SIZES, extreme_regimes, has_extreme_case,
-                                           make_inputs)
+from layer_testing import (
+    CASES,
+    FORWARD_FUNCTIONS,
+    GRADIENT_FUNCTIONS,
+    NUMPY_SEEDS,
+    assert_close,
+    manual_gradients,
+    manual_outputs,
+    parametrise_cases,
+    random_case,
+    reference_gradients,
+    reference_outputs,
+    sizes_strategy,
+)
+from rnn_autograd.gradcheck.inputs import (
+    DISTINCT_SIZES,
+    UNIT_SIZES,
+    extreme_regimes,
+    has_extreme_case,
+    make_inputs,
+)
 from rnn_autograd.gradcheck.layers import LAYERS, layer_of
 
 # float64, same math in both trees: only the order of roundings differs (sums over N and T,

@@ -23,8 +23,15 @@ import pytest
 import rnn_autograd
 from layer_contracts.captioning import PARAMETER_NAMES
 from rnn_autograd.gradcheck.loading import LoadError
-from rnn_autograd.gradcheck.model import (MISTAKE_MATCH_TOLERANCE, ModelCase, _ModelChecker,
-                                          case_data, check_model, find_model_class, model_cases)
+from rnn_autograd.gradcheck.model import (
+    MISTAKE_MATCH_TOLERANCE,
+    ModelCase,
+    _ModelChecker,
+    case_data,
+    check_model,
+    find_model_class,
+    model_cases,
+)
 from rnn_autograd.gradcheck.model_reference import CORRECT, LOSS_MISTAKES, Tokens, variant_loss
 from rnn_autograd.gradcheck.report import render_failure, render_row, render_summary
 

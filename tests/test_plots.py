@@ -5,9 +5,9 @@ import sys
 import numpy as np
 import pytest
 
+from rnn_autograd.demos import charlm
 from rnn_autograd.demos import gradient_flow as plots
 from rnn_autograd.gradcheck import heatmaps
-from rnn_autograd.demos import charlm
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 SMALLEST_REAL_PNG = 5_000  # bytes: a figure with axes, curves and text is well above this

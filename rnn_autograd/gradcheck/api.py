@@ -24,11 +24,21 @@ import rnn_autograd
 from rnn_autograd.gradcheck.cases import DEFAULT_CASES, Case, parse_size, schedule, sized_cases
 from rnn_autograd.gradcheck.check import CaseRunner
 from rnn_autograd.gradcheck.errors import FAILURE, WARNING, Problem, failures, tolerance_for
-from rnn_autograd.gradcheck.inputs import extreme_regime
-from rnn_autograd.gradcheck.layers import ALL_FUNCTIONS, OPTIONAL_FUNCTIONS, SEED_FUNCTIONS, layer_of
-from rnn_autograd.gradcheck.executors import DEFAULT_MEMORY_LIMIT, InProcess, Worker, WorkerStartError
-from rnn_autograd.gradcheck.loading import LoadError, load_implementation
+from rnn_autograd.gradcheck.executors import (
+    DEFAULT_MEMORY_LIMIT,
+    InProcess,
+    Worker,
+    WorkerStartError,
+)
 from rnn_autograd.gradcheck.finite_differences import numeric_problems
+from rnn_autograd.gradcheck.inputs import extreme_regime
+from rnn_autograd.gradcheck.layers import (
+    ALL_FUNCTIONS,
+    OPTIONAL_FUNCTIONS,
+    SEED_FUNCTIONS,
+    layer_of,
+)
+from rnn_autograd.gradcheck.loading import LoadError, load_implementation
 from rnn_autograd.gradcheck.localise import locate, wrong_arrays
 
 DEFAULT_TIME_LIMIT = 10.0  # seconds per call: generous for tiny shapes, catches a hang

@@ -8,9 +8,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from layer_contracts import dims
-
-from rnn_autograd.gradcheck.inputs import (DISTINCT_SIZES, SIZE_LETTERS, UNIT_SIZES, draw_sizes,
-                                           extreme_regimes)
+from rnn_autograd.gradcheck.inputs import (
+    DISTINCT_SIZES,
+    SIZE_LETTERS,
+    UNIT_SIZES,
+    draw_sizes,
+    extreme_regimes,
+)
 
 MAX_REPLAY_SIZE = 4096  # a size above this is a typo, not a case (N=100000 fills memory)
 MAX_ELEMENTS = 50_000_000  # of the largest array of a case (400 MB in float64): beyond, refused

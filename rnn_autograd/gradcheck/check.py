@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rnn_autograd.gradcheck.executors import CacheRef
 from rnn_autograd.gradcheck.compare import compare
 from rnn_autograd.gradcheck.errors import WARNING, Problem, failures, tolerance_for
+from rnn_autograd.gradcheck.executors import CacheRef
 from rnn_autograd.gradcheck.inputs import extreme_regime, make_inputs, make_upstream
 from rnn_autograd.gradcheck.reference import Reference, as_tuple
 

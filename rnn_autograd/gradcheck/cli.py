@@ -15,16 +15,22 @@ import math
 import os
 import sys
 
+import rnn_autograd
 from rnn_autograd.gradcheck.allocator import keep_freed_memory
 from rnn_autograd.gradcheck.api import DEFAULT_TIME_LIMIT, check_implementation
 from rnn_autograd.gradcheck.cases import DEFAULT_CASES
 from rnn_autograd.gradcheck.executors import DEFAULT_MEMORY_LIMIT
-from rnn_autograd.gradcheck.loading import LoadError
-import rnn_autograd
 from rnn_autograd.gradcheck.layers import ALL_FUNCTIONS, SEED_FUNCTIONS
-from rnn_autograd.gradcheck.report import (HEADER, has_details, junit_xml, render_failure, render_notes,
-                                           render_row, render_summary)
-
+from rnn_autograd.gradcheck.loading import LoadError
+from rnn_autograd.gradcheck.report import (
+    HEADER,
+    has_details,
+    junit_xml,
+    render_failure,
+    render_notes,
+    render_row,
+    render_summary,
+)
 
 INTERNAL_ERROR = 3  # the checker itself failed: not "the implementation fails" (1), not usage (2)
 

@@ -7,6 +7,7 @@ import numpy as np
 from rnn_autograd.gradcheck.errors import WARNING, Problem, normwise_error
 from rnn_autograd.gradcheck.patterns import value_pattern
 
+
 def _as_array(value):
     """Accept numpy arrays and numpy/Python scalars; None for anything else."""
     if isinstance(value, np.ndarray):

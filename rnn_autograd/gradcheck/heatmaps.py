@@ -10,7 +10,6 @@ import numpy as np
 
 from layer_contracts.dims import names
 
-
 INSTALL_HINT = "pip install 'rnn-autograd[plot]'"
 
 

@@ -12,7 +12,6 @@ import numpy as np
 from layer_contracts.dims import LETTERS as SIZE_LETTERS
 from layer_contracts.dims import shape_of
 
-
 # Pairwise-distinct sizes: with D == H a Wx / Wh mix-up would pass every shape check.
 DISTINCT_SIZES = dict(N=3, T=4, D=5, H=6, V=7, M=8)
 # The smallest case: one sequence, one timestep, one hidden unit.

@@ -27,7 +27,6 @@ from rnn_autograd.gradcheck.patterns import PYTORCH_GATE_ORDER, pytorch_gate_ord
 from rnn_autograd.gradcheck.reference import as_tuple
 
 
-
 @dataclass
 class Localisation:
     """Where a failing case goes wrong, and the sentences that say so."""

@@ -43,8 +43,14 @@ from rnn_autograd.gradcheck.compare import compare
 from rnn_autograd.gradcheck.errors import WARNING, normwise_error, tolerance_for
 from rnn_autograd.gradcheck.layers import LAYERS, OPTIONAL_FUNCTIONS, SEED_FUNCTIONS
 from rnn_autograd.gradcheck.loading import LoadError, _package_of, load_implementation
-from rnn_autograd.gradcheck.model_reference import (LOSS_MISTAKES, SAMPLE_MISTAKES, Tokens,
-                                                    first_end, greedy_decoding, loss_and_gradients)
+from rnn_autograd.gradcheck.model_reference import (
+    LOSS_MISTAKES,
+    SAMPLE_MISTAKES,
+    Tokens,
+    first_end,
+    greedy_decoding,
+    loss_and_gradients,
+)
 
 PARTS = ("loss", "sample")
 PASSING = ("pass", "warn")

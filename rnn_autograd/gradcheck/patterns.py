@@ -8,8 +8,12 @@
 import numpy as np
 
 from layer_contracts.dims import gate_axis
-from rnn_autograd.gradcheck.errors import (FLOAT32_TOLERANCE, PRECISION_LOSS_CEILING, normwise_error,
-                                           wrong_entries)
+from rnn_autograd.gradcheck.errors import (
+    FLOAT32_TOLERANCE,
+    PRECISION_LOSS_CEILING,
+    normwise_error,
+    wrong_entries,
+)
 
 
 def fit_factor(got, want):
