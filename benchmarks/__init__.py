@@ -6,5 +6,6 @@ Run from the repository root:
     python -m benchmarks.run                      # the default run, a few minutes on 2 cores
     python -m benchmarks.run --sizes small --repeats 3 --json results.json
 
-Never imported by the library or the tests; PyTorch and JAX are optional (`pip install -e '.[bench]'`).
+Never imported by the library or the tests; PyTorch and JAX are optional
+(`pip install -e '.[bench]'`).
 """

@@ -55,7 +55,8 @@ def large_check(repeats):
         return manual.lstm_backward(upstream["dh"], cache)
     one = _median_seconds(manual_forward_backward, repeats)
     grads = manual_forward_backward()
-    data_bytes = sum(a.nbytes for a in inputs.values()) + upstream["dh"].nbytes + sum(g.nbytes for g in grads)
+    data_bytes = (sum(a.nbytes for a in inputs.values()) + upstream["dh"].nbytes
+                  + sum(g.nbytes for g in grads))
     tracemalloc.start()
     start = time.perf_counter()
     report = check_implementation("manual", only=["lstm_backward"], size="large", size_only=True,
@@ -71,7 +72,8 @@ def large_check(repeats):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.checking", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.checking",
+                                     description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=3)
     options = parser.parse_args(argv)
     worker, in_process = default_run(options.repeats)
@@ -80,8 +82,9 @@ def main(argv=None):
           f"{worker - in_process:+.2f} s)")
     large = large_check(options.repeats)
     ratio = large["per_case"] / large["manual_seconds"]
-    print(f"lstm_backward at the large size: one manual forward+backward {large['manual_seconds']:.3f} s; "
-          f"checking {large['cases']} cases took {large['check_seconds']:.2f} s ({large['status']}), "
+    print("lstm_backward at the large size: one manual forward+backward "
+          f"{large['manual_seconds']:.3f} s; checking {large['cases']} cases took "
+          f"{large['check_seconds']:.2f} s ({large['status']}), "
           f"{large['per_case']:.2f} s per case = {ratio:.1f}x (target {COST_TARGET:g}x: "
           f"{'met' if ratio <= COST_TARGET else 'not met'})")
     data = large["data_bytes"]

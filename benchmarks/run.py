@@ -1,4 +1,4 @@
-"""Time every registered layer: forward, and forward+backward, in manual, rnn_autograd, PyTorch, JAX.
+"""Time every registered layer: forward and forward+backward, in manual, rnn_autograd, PyTorch, JAX.
 
     python -m benchmarks.run [--sizes small,medium,large] [--dtypes float64,float32]
                              [--repeats K] [--threads K] [--target-threads 1,2] [--json PATH]
@@ -53,7 +53,8 @@ MEMORY_LAYERS = ("rnn", "lstm")
 
 
 def matmul_flops(layer, sizes, mode):
-    """Matrix-product FLOPs of one call: 2 m k n per product; the backward does two per forward one."""
+    """Matrix-product FLOPs of one call: 2 m k n per product; the backward does two per forward
+    one."""
     N, T, D, H, M = (sizes[letter] for letter in "NTDHM")
     forward = {
         "rnn_step": 2 * N * (D * H + H * H),
@@ -126,7 +127,8 @@ def peak_gflops(dtype, repeats):
 
 
 def thread_limits(threads):
-    """Limit numpy's BLAS (and any OpenMP pool threadpoolctl sees); returns (context, description)."""
+    """Limit numpy's BLAS (and any OpenMP pool threadpoolctl sees); returns (context,
+    description)."""
     try:
         from threadpoolctl import threadpool_info, threadpool_limits
     except ImportError:
@@ -179,8 +181,10 @@ def products_call(layer_name, size_name, dtype_name):
     rng = np.random.default_rng(0)
     x_rows, Wx, Wh = (rng.standard_normal(shape).astype(dtype)
                       for shape in ((T * N, D), (D, G), (H, G)))
-    h_rows, da_rows = (rng.standard_normal(shape).astype(dtype) for shape in ((T * N, H), (T * N, G)))
-    projected, recurrent, carried = (np.empty(shape, dtype) for shape in ((T * N, G), (N, G), (N, H)))
+    h_rows, da_rows = (rng.standard_normal(shape).astype(dtype)
+                       for shape in ((T * N, H), (T * N, G)))
+    projected, recurrent, carried = (np.empty(shape, dtype)
+                                     for shape in ((T * N, G), (N, G), (N, H)))
     dx_rows = np.empty((T * N, D), dtype)
 
     def products():
@@ -477,15 +481,18 @@ def embedding_against_add_at(size_names, dtypes, repeats):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run",
+                                     description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="small,medium,large")
     parser.add_argument("--dtypes", default="float64,float32")
-    parser.add_argument("--layers", default="", help="comma-separated registry names (default: all)")
+    parser.add_argument("--layers", default="",
+                        help="comma-separated registry names (default: all)")
     parser.add_argument("--implementations", default=",".join(IMPLEMENTATIONS))
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--json", default="benchmark-results.json")
-    parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory subprocesses")
+    parser.add_argument("--no-memory", action="store_true",
+                        help="skip the peak-memory subprocesses")
     parser.add_argument("--no-verification-cost", action="store_true",
                         help="skip timing rnn-gradcheck and finite differences")
     parser.add_argument("--target-threads", default="1,2",
@@ -498,8 +505,9 @@ def main(argv=None):
     options = parser.parse_args(argv)
 
     if options.threads == 1:  # before JAX is imported anywhere
-        os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") +
-                                   " --xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
+        os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "")
+                                   + " --xla_cpu_multi_thread_eigen=false"
+                                   " intra_op_parallelism_threads=1")
     if options.memory_probe:
         return memory_probe(options.memory_probe, options.threads)
     if options.allocator_probe:
@@ -543,8 +551,8 @@ def main(argv=None):
         print(f"not installed, skipped: {', '.join(skipped)}")
     print("sizes: " + "; ".join(f"{name} " + ", ".join(f"{k}={v}" for k, v in SIZES[name].items())
                                 for name in sizes))
-    print(f"timing: 1 warm-up, median of {options.repeats} repeats (each >= {MIN_REPEAT_SECONDS}s); "
-          f"agreement with manual before timing: {TOLERANCES}")
+    print(f"timing: 1 warm-up, median of {options.repeats} repeats "
+          f"(each >= {MIN_REPEAT_SECONDS}s); agreement with manual before timing: {TOLERANCES}")
 
     # The peak is measured before and after the layers (best of both): a burst of load from
     # another process during one measurement would otherwise make every fraction look better.
@@ -583,7 +591,8 @@ def main(argv=None):
                         continue
                     runners[implementation] = (runner, error)
                 forwards = measure_together(
-                    {name: runner.forward for name, (runner, _) in runners.items()}, options.repeats)
+                    {name: runner.forward for name, (runner, _) in runners.items()},
+                    options.repeats)
                 boths = measure_together(
                     {name: runner.forward_backward for name, (runner, _) in runners.items()},
                     options.repeats)
@@ -596,7 +605,8 @@ def main(argv=None):
                                implementation=implementation, **timing,
                                matmul_flops_forward_backward=flops,
                                gflops=flops / both / 1e9 if flops else None,
-                               fraction_of_peak=flops / both / 1e9 / peaks[dtype_name] if flops else None,
+                               fraction_of_peak=flops / both / 1e9 / peaks[dtype_name]
+                               if flops else None,
                                ratio_to_torch=both / timed["torch"]["forward_backward"]["median"]
                                if "torch" in timed else None,
                                ratio_to_manual=both / timed["manual"]["forward_backward"]["median"]
@@ -639,8 +649,10 @@ def main(argv=None):
         for row in floors:
             ratios = ", ".join(f"{row[f'ratio_to_{name}']:.2f}x {name}'s whole forward+backward"
                                for name in ("manual", "torch") if row[f"ratio_to_{name}"])
-            print(f"  {row['layer']:<6}large {row['dtype']:<9}{row['products']['median'] * 1e3:8.1f} ms"
-                  f" ±{row['products']['spread'] * 50:3.0f}%, {row['fraction_of_peak'] * 100:3.0f}% of peak"
+            print(f"  {row['layer']:<6}large {row['dtype']:<9}"
+                  f"{row['products']['median'] * 1e3:8.1f} ms"
+                  f" ±{row['products']['spread'] * 50:3.0f}%,"
+                  f" {row['fraction_of_peak'] * 100:3.0f}% of peak"
                   f" = {ratios}")
         print()
 
@@ -706,8 +718,9 @@ def main(argv=None):
         fd_sizes = [name for name in ("small", "medium") if name in sizes] or ["small"]
         verification["finite_difference"] = finite_difference_cost(fd_sizes, options.repeats)
         for row in verification["finite_difference"]:
-            print(f"finite differences on lstm b ({row['coordinates']} coordinates, {row['size']}): "
-                  f"{row['finite_difference_seconds'] * 1e3:.1f} ms vs one autograd gradient "
+            print(f"finite differences on lstm b ({row['coordinates']} coordinates, "
+                  f"{row['size']}): {row['finite_difference_seconds'] * 1e3:.1f} ms "
+                  "vs one autograd gradient "
                   f"{row['autograd_seconds'] * 1e3:.2f} ms: {row['ratio']:.0f}x "
                   f"(agree to {row['relative_disagreement']:.1e})")
 

@@ -47,10 +47,12 @@ def targets(report):
                                   f"{ours / theirs:.2f}", ours / theirs <= limit))
     for row in report.get("products_alone", []):  # context, not a target: met is None
         if row.get("ratio_to_torch"):
-            lines.append((f"(floor) {row['layer']} large {row['dtype']} matrix products alone / torch",
+            lines.append((f"(floor) {row['layer']} large {row['dtype']} matrix products alone "
+                          "/ torch",
                           f"{row['ratio_to_torch']:.2f}", None))
         if row.get("fraction_of_peak"):
-            lines.append((f"(floor) {row['layer']} large {row['dtype']} matrix products alone, % of peak",
+            lines.append((f"(floor) {row['layer']} large {row['dtype']} matrix products alone, "
+                          "% of peak",
                           f"{row['fraction_of_peak'] * 100:.0f}%", None))
     _, row = _median(results, "lstm", "large", "float64", "manual")
     if row:
@@ -80,8 +82,10 @@ def targets(report):
                 lines.append((f"manual {layer} large {dtype} peak memory <= torch",
                               f"{ours:.0f} vs {theirs:.0f} MB", ours <= theirs))
     for row in report.get("embedding_backward", []):
-        lines.append((f"embedding backward {row['size']} {row['dtype']} faster than np.add.at, exact",
-                      f"{row['ratio']:.2f}x, exact {row['exact']}", row["ratio"] < 1 and row["exact"]))
+        lines.append((f"embedding backward {row['size']} {row['dtype']} faster than np.add.at, "
+                      "exact",
+                      f"{row['ratio']:.2f}x, exact {row['exact']}",
+                      row["ratio"] < 1 and row["exact"]))
     check = report.get("verification", {}).get("gradcheck")
     if check:
         seconds = check.get("seconds")

@@ -1,4 +1,7 @@
-"""`python -m rnn_autograd ...` is `rnn-gradcheck ...` (an alias of `python -m rnn_autograd.gradcheck`)."""
+"""`python -m rnn_autograd ...` is `rnn-gradcheck ...`.
+
+An alias of `python -m rnn_autograd.gradcheck`.
+"""
 import sys
 
 from rnn_autograd.gradcheck.cli import main

@@ -109,7 +109,8 @@ def describe(vector):
 
 def encode(words, word_to_idx, length=CAPTION_LENGTH):
     """<START> words <END>, padded with <NULL> to `length` indices."""
-    indices = [word_to_idx["<START>"]] + [word_to_idx[word] for word in words] + [word_to_idx["<END>"]]
+    indices = ([word_to_idx["<START>"]] + [word_to_idx[word] for word in words]
+               + [word_to_idx["<END>"]])
     return indices + [word_to_idx["<NULL>"]] * (length - len(indices))
 
 
@@ -255,8 +256,8 @@ def plot(norms, losses, path, title):
     colours = {"rnn": "tab:red", "lstm": "tab:blue"}
     for axes, cell_type in zip(panels[:2], ("rnn", "lstm")):
         curves = norms[cell_type]
-        axes.bar(positions, [curves["manual"][name] for name in PARAMETERS], color=colours[cell_type],
-                 alpha=0.6, label="manual backward")
+        axes.bar(positions, [curves["manual"][name] for name in PARAMETERS],
+                 color=colours[cell_type], alpha=0.6, label="manual backward")
         axes.plot(positions, [curves["autograd"][name] for name in PARAMETERS], linestyle="none",
                   marker="o", markersize=7, markerfacecolor="none", color="black",
                   label=f"autograd (max rel. diff {curves['difference']:.1e})")
@@ -319,7 +320,8 @@ def build_parser():
 
 
 def main(argv=None):
-    """Entry point of `rnn-train-captioning`; returns the exit status (0 ok, 1 mismatch, 2 usage)."""
+    """Entry point of `rnn-train-captioning`; returns the exit status (0 ok, 1 mismatch,
+    2 usage)."""
     arguments = build_parser().parse_args(argv)
     if arguments.plot:
         from rnn_autograd.demos.gradient_flow import PlotUnavailable, _figure_class
@@ -340,7 +342,8 @@ def main(argv=None):
         model = result.model
         train_accuracy = caption_accuracy(model, task.train_features, task.train_captions)
         held_out_accuracy = caption_accuracy(model, task.held_out_features, task.held_out_captions)
-        sampled = model.sample(task.held_out_features[:arguments.examples], max_length=CAPTION_LENGTH)
+        sampled = model.sample(task.held_out_features[:arguments.examples],
+                               max_length=CAPTION_LENGTH)
     print(f"loss per caption: initial {result.losses[0]:.3f}, final {result.losses[-1]:.4f} "
           f"(last 10 steps' mean {np.mean(result.losses[-10:]):.4f}) in {result.seconds:.1f} s, "
           f"{arguments.steps} steps")
@@ -349,7 +352,8 @@ def main(argv=None):
     for got, want in zip(sampled, task.held_out_captions):
         target = " ".join(decode(want[1:], model.idx_to_word))
         caption = " ".join(decode(got, model.idx_to_word))
-        print(f"  target:  {target}\n  sampled: {caption}  ({'right' if caption == target else 'WRONG'})")
+        verdict = "right" if caption == target else "WRONG"
+        print(f"  target:  {target}\n  sampled: {caption}  ({verdict})")
     if arguments.plot:
         try:
             norms = gradient_norms(arguments.seed, task)
@@ -359,7 +363,8 @@ def main(argv=None):
         for cell_type in ("rnn", "lstm"):
             print(f"{cell_type:4s} gradient norms at initialisation: " + ", ".join(
                 f"{name} {norms[cell_type]['manual'][name]:.2e}" for name in PARAMETERS)
-                + f"; manual vs autograd max relative difference {norms[cell_type]['difference']:.1e}")
+                + "; manual vs autograd max relative difference "
+                f"{norms[cell_type]['difference']:.1e}")
         title = (f"Image-captioning model (course CaptioningRNN) on the synthetic task, seed "
                  f"{arguments.seed}: {arguments.cell.upper()} H={arguments.hidden}, "
                  f"{arguments.steps} steps, held-out captions exact: {held_out_accuracy:.0%}")

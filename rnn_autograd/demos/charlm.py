@@ -10,8 +10,8 @@ Run it (one command on a fresh install; --plot needs pip install 'rnn-autograd[p
 
 The model is the seed's layers composed, nothing else:
 
-    x (N, T) characters -> word_embedding -> lstm (or rnn) -> temporal_affine -> temporal_softmax_loss
-                           (N, T, D)          (N, T, H)        (N, T, V) scores     scalar
+    x (N, T)   -> word_embedding -> lstm (or rnn) -> temporal_affine  -> temporal_softmax_loss
+    characters    (N, T, D)         (N, T, H)        (N, T, V) scores    scalar
 
 Its gradients come either from the `manual` backward passes, called in reverse order by hand,
 or from autograd differentiating the same forward composed from the `rnn_autograd` twins
@@ -99,7 +99,8 @@ class TrainingResult(NamedTuple):
 
 def load_text():
     """Return the shipped training text (installed with the package as data/sonnets.txt)."""
-    return resources.files("rnn_autograd.demos").joinpath("data", TEXT_FILE).read_text(encoding="utf-8")
+    path = resources.files("rnn_autograd.demos").joinpath("data", TEXT_FILE)
+    return path.read_text(encoding="utf-8")
 
 
 def make_vocabulary(text):
@@ -200,11 +201,13 @@ class Adam:
         for name, value in params.items():
             gradient = grads[name]
             m = FIRST_MOMENT_DECAY * self.first_moment[name] + (1 - FIRST_MOMENT_DECAY) * gradient
-            v = SECOND_MOMENT_DECAY * self.second_moment[name] + (1 - SECOND_MOMENT_DECAY) * gradient ** 2
+            v = (SECOND_MOMENT_DECAY * self.second_moment[name]
+                 + (1 - SECOND_MOMENT_DECAY) * gradient ** 2)
             self.first_moment[name], self.second_moment[name] = m, v
             m_unbiased = m / (1 - FIRST_MOMENT_DECAY ** self.steps)   # the moments start at 0
             v_unbiased = v / (1 - SECOND_MOMENT_DECAY ** self.steps)
-            new_params[name] = value - self.learning_rate * m_unbiased / (np.sqrt(v_unbiased) + ADAM_EPSILON)
+            new_params[name] = (value - self.learning_rate * m_unbiased
+                                / (np.sqrt(v_unbiased) + ADAM_EPSILON))
         return new_params
 
 
@@ -413,7 +416,8 @@ def main(argv=None):
         print(f"largest relative difference between the two loss curves: {difference:.2e}")
         if not difference <= CURVE_AGREEMENT_TOLERANCE:
             print(f"rnn-train-charlm: the curves differ by more than "
-                  f"{CURVE_AGREEMENT_TOLERANCE:.0e}: the manual gradients are not the autograd ones",
+                  f"{CURVE_AGREEMENT_TOLERANCE:.0e}: the manual gradients are not the autograd "
+                  "ones",
                   file=sys.stderr)
             status = 1
         gradient_difference = first_batch_gradient_difference(

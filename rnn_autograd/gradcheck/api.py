@@ -48,7 +48,8 @@ SHRINK_ATTEMPTS = 40       # smaller cases tried when shrinking: a count, not a 
 SCHEMA_VERSION = 2         # of Report.to_json(); 2 added warn, findings and severities
 STATUSES = ("pass", "warn", "fail", "error", "not_implemented", "missing")
 PASSING = ("pass", "warn")
-_RANK = {"error": 0, FAILURE: 1, WARNING: 2}  # most severe first: an exception, a failure, a warning
+# most severe first: an exception, a failure, a warning
+_RANK = {"error": 0, FAILURE: 1, WARNING: 2}
 
 
 @dataclass
@@ -93,11 +94,14 @@ class FunctionResult:
     error_type: str | None = None
     error_message: str | None = None
     location: str | None = None        # file:line in the implementation, for errors and writes
-    link: str | None = None            # the derivation of this function (docs/lstm.md#lstm_backward)
-    required: bool = False             # missing counts as a failure (named in --only, --require-all)
+    link: str | None = None            # the derivation of this function
+                                       # (docs/lstm.md#lstm_backward)
+    required: bool = False             # missing counts as a failure
+                                       # (named in --only, --require-all)
     findings: list = field(default_factory=list)  # [Finding], most severe first
     notes: list = field(default_factory=list)
-    evidence: list = field(default_factory=list, repr=False)  # [(name, got, want, dims)] of the main finding
+    # [(name, got, want, dims)] of the main finding
+    evidence: list = field(default_factory=list, repr=False)
 
     @property
     def passed(self):
@@ -105,7 +109,8 @@ class FunctionResult:
         return self.status in PASSING or (self.status == "missing" and not self.required)
 
     def to_json(self):
-        data = {key: value for key, value in self.__dict__.items() if key not in ("evidence", "findings")}
+        data = {key: value for key, value in self.__dict__.items()
+                if key not in ("evidence", "findings")}
         data["findings"] = [finding.to_json() for finding in self.findings]
         for key in ("worst_error", "worst_error_float32"):
             if data[key] is not None and not np.isfinite(data[key]):
@@ -135,7 +140,8 @@ class Report:
 
     @property
     def ok(self):
-        """True when every checked function passes or only warns, and nothing required is missing."""
+        """True when every checked function passes or only warns, and nothing required is
+        missing."""
         return bool(self.checked) and all(r.passed for r in self.results.values())
 
     def failures(self):
@@ -252,7 +258,8 @@ class _Checker:
         for index, case in enumerate(cases):
             if self.budget and time.perf_counter() - start > self.budget:
                 notes.append(f"stopped after {index} of {len(cases)} cases: the checking budget of "
-                             f"{self.budget:g} s per function ran out (not a fault of the implementation)")
+                             f"{self.budget:g} s per function ran out (not a fault of the "
+                             "implementation)")
                 break
             if self.progress:
                 self.progress(function, index, len(cases))
@@ -262,13 +269,15 @@ class _Checker:
             notes += [note for note in outcome.notes if note not in notes]
             result.cases = index + 1
             if outcome.status == "not_implemented":
-                groups = {("not_implemented",): [Finding(FAILURE, "not_implemented", outcome.message,
-                                                         case.replay_text(layer)), outcome, case]}
+                finding = Finding(FAILURE, "not_implemented", outcome.message,
+                                  case.replay_text(layer))
+                groups = {("not_implemented",): [finding, outcome, case]}
                 break
             if outcome.status == "error":
                 self._gather(groups, ("error", outcome.error_type, outcome.location),
-                             lambda: Finding(FAILURE, "exception", outcome.message, case.replay_text(layer),
-                                             location=outcome.location), outcome, case)
+                             lambda: Finding(FAILURE, "exception", outcome.message,
+                                             case.replay_text(layer), location=outcome.location),
+                             outcome, case)
                 if outcome.error_type == "TimeLimitExceeded":
                     if function == layer.forward:
                         self.hung[function] = outcome.message
@@ -276,9 +285,10 @@ class _Checker:
                 continue
             for problem in outcome.problems:
                 self._gather(groups, _group_key(problem),
-                             lambda: Finding(problem.severity, _group_key(problem)[1], problem.message,
-                                             case.replay_text(layer), location=problem.location,
-                                             pattern=problem.pattern), outcome, case, problem.array)
+                             lambda: Finding(problem.severity, _group_key(problem)[1],
+                                             problem.message, case.replay_text(layer),
+                                             location=problem.location, pattern=problem.pattern),
+                             outcome, case, problem.array)
             if not failures(outcome.problems):
                 worst[case.dtype] = max(worst.get(case.dtype, 0.0), outcome.error)
         main_dtype = "float64" if "float64" in worst or not worst else "float32"
@@ -288,8 +298,9 @@ class _Checker:
         if self.size and not isinstance(self.cases, list):
             sized = sized_cases(self.size, self.seed, self.dtypes)[0]
             notes.insert(0, f"{len(sized_cases(self.size, self.seed, self.dtypes))} case(s) at "
-                            f"{sized.shape_text(layer)}, held to {tolerance_for('float64', sized.sizes):.1e} "
-                            f"(float64) and {tolerance_for('float32', sized.sizes):.1e} (float32): the "
+                            f"{sized.shape_text(layer)}, held to "
+                            f"{tolerance_for('float64', sized.sizes):.1e} (float64) and "
+                            f"{tolerance_for('float32', sized.sizes):.1e} (float32): the "
                             "tolerances grow with the square root of N*T*(D+H), the terms a weight "
                             "gradient sums")
         result.notes = notes[:10]
@@ -327,9 +338,11 @@ class _Checker:
             # localise at the shrunk size: the probes' cost must not grow with the user's size
             case, outcome = smallest, smallest_outcome
         result.minimal_case = smallest.replay_text(layer)
-        result.minimal_shape = {letter: smallest.sizes[letter] for letter in smallest.letters(layer)}
+        result.minimal_shape = {letter: smallest.sizes[letter]
+                                for letter in smallest.letters(layer)}
         label = "first case" if kind == WARNING else "failing case"
-        lines = [f"{label}: {describe_case(layer, case)}; smallest found: {smallest.shape_text(layer)}"]
+        lines = [f"{label}: {describe_case(layer, case)}; "
+                 f"smallest found: {smallest.shape_text(layer)}"]
         if kind == "not_implemented":
             result.diagnosis = outcome.message
             result.findings = [main]
@@ -338,7 +351,8 @@ class _Checker:
             result.error_type = outcome.error_type
             result.error_message = outcome.message
             result.location = outcome.location
-            lines.append(outcome.message + (f" (at {outcome.location})" if outcome.location else ""))
+            lines.append(outcome.message
+                         + (f" (at {outcome.location})" if outcome.location else ""))
             lines += [note for note in outcome.notes if note.startswith("hint:")]
         elif kind == FAILURE:
             self._diagnose_failure(layer, function, case, outcome, result, lines)
@@ -350,14 +364,16 @@ class _Checker:
             result.location = main.location
             result.pattern = main.pattern
             result.gradient = main.arrays[0] if main.arrays else None
-            lines.append(("(--strict: warnings fail) " if self.strict else "warning: ") + main.message)
+            lines.append(("(--strict: warnings fail) " if self.strict else "warning: ")
+                         + main.message)
         for other_key, (finding, _, other_case) in others:
-            label = {"error": "also raises", FAILURE: "also fails", WARNING: "also a warning"}[other_key[0]]
-            lines.append(f"{label} in {finding.cases} case(s), first {describe_case(layer, other_case)}: "
-                         f"{finding.message}")
+            label = {"error": "also raises", FAILURE: "also fails",
+                     WARNING: "also a warning"}[other_key[0]]
+            lines.append(f"{label} in {finding.cases} case(s), first "
+                         f"{describe_case(layer, other_case)}: {finding.message}")
         result.diagnosis = "\n".join(lines)
-        result.replay = (f"rnn-gradcheck --impl {shlex.quote(self.impl_argument)} --only {function} "
-                         f"--replay {result.minimal_case}")
+        result.replay = (f"rnn-gradcheck --impl {shlex.quote(self.impl_argument)} "
+                         f"--only {function} --replay {result.minimal_case}")
         main.replay = result.replay
         result.findings = [main] + [finding for _, (finding, _, _) in others]
 
@@ -370,7 +386,8 @@ class _Checker:
         result.timestep = findings.timestep
         result.gate = findings.gate
         result.pattern = findings.pattern
-        result.evidence = wrong_arrays(layer, outcome)  # the first failing case: larger, better to look at
+        # the first failing case: larger, better to look at
+        result.evidence = wrong_arrays(layer, outcome)
         worst = [p.error for p in failures(outcome.problems) if p.error == p.error]
         result.worst_error = max(worst) if worst else None
         result.tolerance = tolerance_for(case.dtype, case.sizes)
@@ -434,7 +451,8 @@ def derivation_link(function):
 
 @functools.lru_cache(maxsize=None)
 def _docs_folders():
-    """The folders that hold the derivations: the source checkout's docs/, then the installed copy."""
+    """The folders that hold the derivations: the source checkout's docs/, then the installed
+    copy."""
     here = Path(__file__).resolve().parents[2] / "docs"
     installed = Path(sys.prefix) / "share" / "rnn-autograd" / "docs"
     return tuple(folder for folder in (here, installed) if folder.is_dir())
@@ -508,7 +526,8 @@ def check_implementation(impl="manual", only=None, cases=DEFAULT_CASES, seed=0, 
         for name in ALL_FUNCTIONS:
             if name in names:
                 results[name] = checker.check_function(name)
-                results[name].required = results[name].status == "missing" and (only is not None or require_all)
+                results[name].required = (results[name].status == "missing"
+                                          and (only is not None or require_all))
                 if on_result:
                     on_result(results[name])
     finally:
@@ -549,15 +568,16 @@ def assert_implementation_correct(impl, **options):
     """
     __tracebackhide__ = True  # pytest shows the diagnosis, not this function's frames
     from rnn_autograd.gradcheck.report import render_failure
-    if isinstance(impl, (str, os.PathLike)) and str(impl).endswith(".py") and not os.path.isabs(impl):
+    if (isinstance(impl, (str, os.PathLike)) and str(impl).endswith(".py")
+            and not os.path.isabs(impl)):
         beside_test = _caller_folder() / impl
         impl = str(beside_test) if beside_test.is_file() else impl
     report = check_implementation(impl, **options)
     if not report.ok:
         details = "\n".join(render_failure(result) for result in report.failures()) or \
             "none of the assignment's functions found in the implementation"
-        raise ImplementationIncorrect(f"{len(report.failures())} function(s) of {report.implementation} "
-                                      f"do not pass:\n{details}")
+        raise ImplementationIncorrect(f"{len(report.failures())} function(s) of "
+                                      f"{report.implementation} do not pass:\n{details}")
     return report
 
 

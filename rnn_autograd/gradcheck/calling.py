@@ -66,7 +66,8 @@ class _Capture(io.StringIO):
 def _location(error, home):
     """The innermost frame of the traceback inside `home` (a file or folder), else innermost."""
     frames = traceback_module.extract_tb(error.__traceback__)
-    inside = [frame for frame in frames if home and os.path.abspath(frame.filename).startswith(home)]
+    inside = [frame for frame in frames
+              if home and os.path.abspath(frame.filename).startswith(home)]
     frame = (inside or frames or [None])[-1]
     return f"{frame.filename}:{frame.lineno}" if frame else None
 
@@ -119,7 +120,7 @@ def call(function, args, time_limit=None, home=None, catch_interrupt=False):
             if not catch_interrupt:
                 raise
             _record(outcome, error, function, home)
-        except BaseException as error:  # noqa: BLE001  SystemExit and all: the impl must not stop us
+        except BaseException as error:  # noqa: BLE001  SystemExit too: the impl must not stop us
             _record(outcome, error, function, home)
     outcome.seconds = time.perf_counter() - start
     outcome.printed = captured.getvalue()

@@ -69,8 +69,8 @@ class Case:
             if key == "extreme":
                 extreme = value if value.isidentifier() else "default" if not value else None
                 if extreme is None:
-                    raise ValueError(f"cannot read {part!r} in the case {text!r}; expected extreme or "
-                                     "extreme=NAME")
+                    raise ValueError(f"cannot read {part!r} in the case {text!r}; expected "
+                                     "extreme or extreme=NAME")
             elif key in SIZE_LETTERS and value.isdigit() and 0 < int(value) <= MAX_REPLAY_SIZE:
                 sizes[key] = int(value)
             elif key == "seed" and value.isdigit():
@@ -78,8 +78,8 @@ class Case:
             elif key == "dtype" and value in ("float64", "float32"):
                 dtype = value
             else:
-                raise ValueError(f"cannot read {part!r} in the case {text!r}; expected parts such as "
-                                 f"N=2, T=3 (sizes from 1 to {MAX_REPLAY_SIZE}), seed=5, "
+                raise ValueError(f"cannot read {part!r} in the case {text!r}; expected parts "
+                                 f"such as N=2, T=3 (sizes from 1 to {MAX_REPLAY_SIZE}), seed=5, "
                                  "dtype=float32, extreme=far")
         check_case_size(sizes, text)
         return cls(sizes, seed, dtype, extreme)
@@ -110,7 +110,8 @@ def schedule(layer, count, seed, dtypes=("float64", "float32")):
     index = 0
     while len(cases) < count:
         index += 1
-        dtype = "float32" if ("float32" in dtypes and index % 5 == 0) or dtypes == ("float32",) else first
+        every_fifth = "float32" in dtypes and index % 5 == 0
+        dtype = "float32" if every_fifth or dtypes == ("float32",) else first
         cases.append(Case(draw_sizes(rng), seed + 100 + index, dtype))
     return cases
 
@@ -135,9 +136,11 @@ def parse_size(text):
     sizes = dict(DISTINCT_SIZES)
     for part in filter(None, (p.strip() for p in text.split(","))):
         letter, _, value = part.partition("=")
-        if letter not in SIZE_LETTERS or not value.isdigit() or not 0 < int(value) <= MAX_REPLAY_SIZE:
-            raise ValueError(f"cannot read {part!r} in --size {text!r}; expected small, medium, large "
-                             f"or sizes such as N=64,T=50,D=256,H=512 (each from 1 to {MAX_REPLAY_SIZE})")
+        if letter not in SIZE_LETTERS or not value.isdigit() \
+                or not 0 < int(value) <= MAX_REPLAY_SIZE:
+            raise ValueError(f"cannot read {part!r} in --size {text!r}; expected small, medium, "
+                             "large or sizes such as N=64,T=50,D=256,H=512 "
+                             f"(each from 1 to {MAX_REPLAY_SIZE})")
         sizes[letter] = int(value)
     if not text:
         raise ValueError("--size needs sizes, such as large or N=64,T=50,D=256,H=512")

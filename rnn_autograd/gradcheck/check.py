@@ -90,9 +90,9 @@ def _mutation(name, outcome, what, changed_names=()):
     """The warning for a function that writes into `what` (arguments, upstream, cache)."""
     where = f" at {outcome.location}" if outcome.location else ""
     which = f" ({', '.join(changed_names)})" if changed_names else ""
-    return Problem("mutation", None, f"{name} writes into {what}{which}{where}: callers (the course's "
-                   "gradient checks among them) reuse those arrays; compute into a new array instead",
-                   pattern="mutation", severity=WARNING, location=outcome.location)
+    return Problem("mutation", None, f"{name} writes into {what}{which}{where}: callers (the "
+                   "course's gradient checks among them) reuse those arrays; compute into a new "
+                   "array instead", pattern="mutation", severity=WARNING, location=outcome.location)
 
 
 class CaseRunner:
@@ -117,7 +117,8 @@ class CaseRunner:
     def _notes(name, outcome):
         notes = []
         if outcome.printed:  # the same words every case, so that the notes of all cases merge
-            first_line = outcome.printed.strip().splitlines()[0][:60] if outcome.printed.strip() else ""
+            first_line = (outcome.printed.strip().splitlines()[0][:60]
+                          if outcome.printed.strip() else "")
             notes.append(f"{name} prints (output suppressed), e.g. {first_line!r}")
         for warning in dict.fromkeys(outcome.warnings):
             notes.append(f"{name} warned: {warning}")
@@ -128,7 +129,8 @@ class CaseRunner:
         """Check the number of returned values; return (tuple, problem or None)."""
         values = tuple(value) if count > 1 and isinstance(value, (tuple, list)) else (value,)
         if count > 1 and len(values) != count:  # a list of the right length is as good as a tuple
-            got = f"{len(value)} values" if isinstance(value, (tuple, list)) else f"one {type(value).__name__}"
+            got = (f"{len(value)} values" if isinstance(value, (tuple, list))
+                   else f"one {type(value).__name__}")
             return None, Problem("count", None, f"{name} returned {got}; expected {count}: "
                                  f"{', '.join(names)}")
         return values, None
@@ -163,7 +165,8 @@ class CaseRunner:
             result.notes += notes
             return result
         if is_not_implemented(outcome.value):
-            return CaseResult("not_implemented", message=f"{layer.forward} returned None", notes=notes)
+            return CaseResult("not_implemented", message=f"{layer.forward} returned None",
+                              notes=notes)
         values, problem = self._unpack(layer.forward, outcome.value, len(names), names)
         if problem:
             return CaseResult("fail", problems=[problem], notes=notes)
@@ -214,7 +217,8 @@ class CaseRunner:
     def run_backward(self, layer, case, second_look=True):
         self.executor.release_all()  # the caches of the case before
         inputs, upstream = make_case_data(layer, case)
-        # The forward's prints, warnings and writes belong to the forward's own row, not to this one.
+        # The forward's prints, warnings and writes belong to the forward's own row, not to this
+        # one.
         forward, _ = self._forward(layer, inputs)
         if forward.failed:
             return self._raised(layer.forward, forward, prefix="cannot be checked: its forward ")
@@ -241,7 +245,8 @@ class CaseRunner:
                 result.message += f" (its forward {layer.forward} is not implemented either)"
             return result
         if is_not_implemented(outcome.value):
-            return CaseResult("not_implemented", message=f"{layer.backward} returned None", notes=notes)
+            return CaseResult("not_implemented", message=f"{layer.backward} returned None",
+                              notes=notes)
         if is_not_implemented(forward.value):
             return CaseResult("error", message=f"cannot be checked: its forward {layer.forward} "
                               "returned None", notes=notes)
@@ -252,18 +257,21 @@ class CaseRunner:
         reference = Reference(layer, inputs, upstream)
         wants = reference.gradients()
         result = self._compare_all(layer, case, list(zip(names, grads)), wants, notes)
-        mutated = self.executor.changed(cache) if isinstance(cache, CacheRef) and not mutation else []
+        mutated = (self.executor.changed(cache) if isinstance(cache, CacheRef) and not mutation
+                   else [])
         if mutation:
             result.problems.append(mutation)
         elif mutated:  # the array was made writable again by the implementation
             result.problems.append(_mutation(layer.backward, outcome, "its cache", mutated))
         elif second_look and not failures(result.problems):
             result.problems += self._repeatability(layer, case, upstream_copies, cache, grads)
-        result.evidence = Evidence(inputs, reference, names, grads, wants, upstream=upstream, cache=cache)
+        result.evidence = Evidence(inputs, reference, names, grads, wants, upstream=upstream,
+                                   cache=cache)
         return result.settle()
 
     def _backward_writable(self, layer, inputs, upstream, failed):
-        """The backward again, on a fresh cache and writable upstream gradients; what it wrote into."""
+        """The backward again, on a fresh cache and writable upstream gradients; what it wrote
+        into."""
         forward = self.call(layer.forward, inputs.values(), writable=True, keep_cache=True)
         cache = as_tuple(forward.value)[-1]
         if isinstance(cache, CacheRef):
@@ -279,12 +287,13 @@ class CaseRunner:
         again = self.call(layer.backward, upstream_copies + [cache])
         if again.failed:
             where = f" at {again.location}" if again.location else ""
-            return [Problem("nondeterministic", None, f"{layer.backward} raises on a second call with "
-                            f"the same cache: {again.error_text}{where}. A backward should only read "
-                            "its cache (cache.pop() or del empties it for the next call, e.g. the "
-                            "course's numerical gradient check)", pattern="nondeterministic",
-                            severity=WARNING, location=again.location)]
-        other_inputs, _ = make_case_data(layer, type(case)(case.sizes, case.seed + 10**6, case.dtype))
+            return [Problem("nondeterministic", None, f"{layer.backward} raises on a second call "
+                            f"with the same cache: {again.error_text}{where}. A backward should "
+                            "only read its cache (cache.pop() or del empties it for the next call, "
+                            "e.g. the course's numerical gradient check)",
+                            pattern="nondeterministic", severity=WARNING, location=again.location)]
+        other_case = type(case)(case.sizes, case.seed + 10**6, case.dtype)
+        other_inputs, _ = make_case_data(layer, other_case)
         self.call(layer.forward, other_inputs.values(), keep_cache=True)
         after = self.call(layer.backward, upstream_copies + [cache])
         for label, outcome in (("a second call", again), ("another forward call", after)):
@@ -293,8 +302,8 @@ class CaseRunner:
                 isinstance(a, np.ndarray) and np.array_equal(a, b, equal_nan=True)
                 for a, b in zip(values, grads))
             if not same:
-                return [Problem("nondeterministic", None, f"{layer.backward} answers differently on "
-                                f"{label} with the same cache (state kept between calls, or a cache "
-                                "changed in place)", pattern="nondeterministic", severity=WARNING,
-                                location=outcome.location)]
+                return [Problem("nondeterministic", None, f"{layer.backward} answers differently "
+                                f"on {label} with the same cache (state kept between calls, or a "
+                                "cache changed in place)", pattern="nondeterministic",
+                                severity=WARNING, location=outcome.location)]
         return []

@@ -49,7 +49,8 @@ def build_parser():
         epilog="the assignment's functions: " + ", ".join(SEED_FUNCTIONS)
                + " (and affine_forward, affine_backward where the file has them). "
                "To grade a class of submissions: rnn-gradcheck grade --help")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {rnn_autograd.__version__}")
+    parser.add_argument("--version", action="version",
+                        version=f"%(prog)s {rnn_autograd.__version__}")
     parser.add_argument("--model", metavar="PATH",
                         help="check a captioning model instead: the course's classifiers/rnn.py "
                              "(CaptioningRNN.loss and .sample; --only loss,sample)")
@@ -63,11 +64,13 @@ def build_parser():
                         help="warnings fail too (float32 results, writes into arguments, a second "
                              "backward that differs, instability far outside the course's range)")
     parser.add_argument("--require-all", action="store_true",
-                        help="a function the file does not define fails (default: listed as missing)")
+                        help="a function the file does not define fails "
+                             "(default: listed as missing)")
     parser.add_argument("--junit", metavar="PATH", help="also write a JUnit XML report to PATH")
     parser.add_argument("--in-process", action="store_true",
                         help="run the implementation in the checker's own process (faster start; "
-                             "default: a worker process of its own, which nothing it does can escape)")
+                             "default: a worker process of its own, which nothing it does can "
+                             "escape)")
     parser.add_argument("--memory-limit", type=_positive_int, default=DEFAULT_MEMORY_LIMIT // 2**20,
                         metavar="MB", help="memory the worker process may take, in MB "
                                            f"(default {DEFAULT_MEMORY_LIMIT // 2**20})")
@@ -75,13 +78,16 @@ def build_parser():
                         help=f"cases per function (default {DEFAULT_CASES})")
     parser.add_argument("--seed", type=_non_negative_int, default=0, metavar="S",
                         help="seed of the case generator (default 0)")
-    parser.add_argument("--json", metavar="PATH", help="also write the report as JSON to PATH ('-' = stdout)")
+    parser.add_argument("--json", metavar="PATH",
+                        help="also write the report as JSON to PATH ('-' = stdout)")
     parser.add_argument("--numeric", action="store_true",
                         help="also compare every gradient with finite differences (slower)")
     parser.add_argument("--dtype", choices=("both", "float64", "float32"), default="both",
                         help="dtypes of the cases (default both: float64, and some float32)")
-    parser.add_argument("--time-limit", type=_positive_seconds, default=DEFAULT_TIME_LIMIT, metavar="SECONDS",
-                        help=f"seconds per call before it counts as hanging (default {DEFAULT_TIME_LIMIT:g})")
+    parser.add_argument("--time-limit", type=_positive_seconds, default=DEFAULT_TIME_LIMIT,
+                        metavar="SECONDS",
+                        help="seconds per call before it counts as hanging "
+                             f"(default {DEFAULT_TIME_LIMIT:g})")
     parser.add_argument("--size", metavar="SIZES",
                         help="also check a few cases at the sizes you run: small, medium, large "
                              "(the benchmark's) or N=64,T=50,D=256,H=512; the tolerance grows with "
@@ -89,11 +95,13 @@ def build_parser():
     parser.add_argument("--size-only", action="store_true",
                         help="with --size: only the cases at that size, not the random small ones")
     parser.add_argument("--replay", metavar="CASE",
-                        help="run one case, as printed after a failure (e.g. N=1,T=2,D=1,H=1,seed=3,dtype=float64)")
+                        help="run one case, as printed after a failure "
+                             "(e.g. N=1,T=2,D=1,H=1,seed=3,dtype=float64)")
     parser.add_argument("--plot", metavar="DIR",
-                        help="write a PNG heatmap of the gradient error of each failing function to DIR "
-                             "(needs matplotlib)")
-    parser.add_argument("--quiet", action="store_true", help="print only failing rows and the summary")
+                        help="write a PNG heatmap of the gradient error of each failing function "
+                             "to DIR (needs matplotlib)")
+    parser.add_argument("--quiet", action="store_true",
+                        help="print only failing rows and the summary")
     return parser
 
 
@@ -120,7 +128,8 @@ def _positive_seconds(text):
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
     if not (math.isfinite(value) and 0 < value <= 24 * 3600):
-        raise argparse.ArgumentTypeError(f"must be a number of seconds above 0 and at most a day, got {text}")
+        raise argparse.ArgumentTypeError("must be a number of seconds above 0 and at most a day, "
+                                         f"got {text}")
     return value
 
 
@@ -178,15 +187,18 @@ def _main(argv):
         only = [name.strip() for name in args.only.split(",") if name.strip()]
         unknown = [name for name in only if name not in names]
         if unknown or not only:
-            what = f"unknown name(s) in --only: {', '.join(unknown)}" if unknown else "--only names nothing"
-            print(f"rnn-gradcheck: error: {what}; expected some of: {', '.join(names)}", file=sys.stderr)
+            what = (f"unknown name(s) in --only: {', '.join(unknown)}" if unknown
+                    else "--only names nothing")
+            print(f"rnn-gradcheck: error: {what}; expected some of: {', '.join(names)}",
+                  file=sys.stderr)
             return 2
     if args.size_only and not args.size:
-        print("rnn-gradcheck: error: --size-only needs --size (such as --size large)", file=sys.stderr)
+        print("rnn-gradcheck: error: --size-only needs --size (such as --size large)",
+              file=sys.stderr)
         return 2
     if args.replay is not None and not args.replay.strip():
-        print("rnn-gradcheck: error: --replay needs a case, such as N=1,T=2,D=1,H=1,seed=0,dtype=float64",
-              file=sys.stderr)
+        print("rnn-gradcheck: error: --replay needs a case, such as "
+              "N=1,T=2,D=1,H=1,seed=0,dtype=float64", file=sys.stderr)
         return 2
     outputs = [path for path in (args.json, args.junit) if path and path != "-"]
     if args.plot:
@@ -209,8 +221,8 @@ def _main(argv):
         try:
             import matplotlib  # noqa: F401  fail before the check, not after it
         except ImportError:
-            print(f"rnn-gradcheck: error: --plot needs matplotlib, which is not installed: {INSTALL_HINT}",
-                  file=sys.stderr)
+            print("rnn-gradcheck: error: --plot needs matplotlib, which is not installed: "
+                  f"{INSTALL_HINT}", file=sys.stderr)
             return 2
     if args.model:
         return _check_model(args, only, dtypes, out, json_path, junit_path)
@@ -243,13 +255,15 @@ def _main(argv):
         if args.replay:
             Case.parse(args.replay)
         report = check_implementation(args.impl, only=only, cases=args.cases, seed=args.seed,
-                                      numeric=args.numeric, time_limit=args.time_limit, dtypes=dtypes,
-                                      replay=args.replay, progress=on_progress, on_result=on_result,
+                                      numeric=args.numeric, time_limit=args.time_limit,
+                                      dtypes=dtypes, replay=args.replay, progress=on_progress,
+                                      on_result=on_result,
                                       strict=args.strict, require_all=args.require_all,
                                       in_process=args.in_process, size=args.size,
                                       size_only=args.size_only,
                                       memory_limit=args.memory_limit * 2**20,
-                                      on_load=lambda notes: [_say(f"note: {note}", out) for note in notes])
+                                      on_load=lambda notes: [_say(f"note: {note}", out)
+                                                             for note in notes])
     except LoadError as error:
         progress.clear()
         print(f"rnn-gradcheck: error: {error}", file=sys.stderr)
@@ -338,7 +352,8 @@ def _write(path, text):
 
 
 def _plot(report, directory, out):
-    """--plot DIR: a heatmap of the gradient error per timestep and unit for each failing function."""
+    """--plot DIR: a heatmap of the gradient error per timestep and unit for each failing
+    function."""
     from rnn_autograd.gradcheck.heatmaps import write_heatmaps
     for path in write_heatmaps(report, directory, out):
         print(f"wrote {path}", file=out)

@@ -27,13 +27,14 @@ def compare(name, got, want, expected_dtype, tolerance, sizes, dims_text=""):
     want = np.asarray(want)
     array = _as_array(got)
     if array is None:
-        return float("nan"), [Problem("type", name, f"{name} is a "
-                                      f"{getattr(got, 'type_name', type(got).__name__)}; expected a "
+        type_name = getattr(got, "type_name", type(got).__name__)
+        return float("nan"), [Problem("type", name, f"{name} is a {type_name}; expected a "
                                       f"numpy array of shape {want.shape}")]
     if array.shape != want.shape:
         message = f"{name} has shape {array.shape}; expected {want.shape}{dims_text}"
         pattern = "shape"
-        if array.ndim == 2 and array.shape == want.shape[::-1] and normwise_error(array.T, want) <= tolerance:
+        if array.ndim == 2 and array.shape == want.shape[::-1] \
+                and normwise_error(array.T, want) <= tolerance:
             message += "; its transpose has the right values"
             pattern = "transposed"
         return float("nan"), [Problem("shape", name, message, pattern=pattern)]
@@ -46,16 +47,19 @@ def compare(name, got, want, expected_dtype, tolerance, sizes, dims_text=""):
                 "it). The course checks float64 only, so this is a warning", pattern="dtype",
                 severity=WARNING))
         else:
-            return float("nan"), [Problem("dtype", name, f"{name} has dtype {array.dtype}; expected "
-                                          f"{np.dtype(expected_dtype)}", pattern="dtype")]
+            return float("nan"), [Problem("dtype", name, f"{name} has dtype {array.dtype}; "
+                                          f"expected {np.dtype(expected_dtype)}",
+                                          pattern="dtype")]
     if array.dtype.kind not in "fiu":
-        return float("nan"), [Problem("type", name, f"{name} has dtype {array.dtype}; expected floats")]
+        return float("nan"), [Problem("type", name,
+                                      f"{name} has dtype {array.dtype}; expected floats")]
     finite_expected = np.isfinite(want)
     if np.any(~np.isfinite(array) & finite_expected):
         where = tuple(int(i) for i in np.argwhere(~np.isfinite(array) & finite_expected)[0])
         return float("nan"), problems + [Problem(
             "nan or inf", name, f"{name} holds {array[where]} at index {where} where "
-            f"{float(want[where]):.6g} is expected (overflow? exp of a large number, log of 0, 0/0)",
+            f"{float(want[where]):.6g} is expected (overflow? exp of a large number, log of 0, "
+            "0/0)",
             pattern="nan or inf")]
     error = normwise_error(array, want)
     if error <= tolerance:

@@ -23,9 +23,10 @@ PRECISION_LOSS_CEILING = 1e-5
 
 # The tolerances above hold with a margin of 100 at the random cases' sizes (at most N = 7,
 # T = 6, D = 7, H = 6: draw_sizes moves N or D up by one where it equals H). A weight gradient
-# sums about K = N * T * (D + H) products, and the round-off of a sum of K terms grows like sqrt(K) times the unit round-off; so at larger sizes (rnn-gradcheck
-# --size) the tolerance grows with sqrt(K / SMALL_TERMS), SMALL_TERMS being K at the largest
-# random case, where nothing changes.
+# sums about K = N * T * (D + H) products, and the round-off of a sum of K terms grows like
+# sqrt(K) times the unit round-off; so at larger sizes (rnn-gradcheck --size) the tolerance
+# grows with sqrt(K / SMALL_TERMS), SMALL_TERMS being K at the largest random case, where
+# nothing changes.
 SMALL_TERMS = 7 * 6 * (7 + 6)
 
 
@@ -73,7 +74,8 @@ WARNING = "warning"
 @dataclass
 class Problem:
     """One thing wrong with one returned value in one case."""
-    kind: str           # shape | dtype | nan or inf | value | count | type | mutation | nondeterministic
+    kind: str           # shape | dtype | nan or inf | value | count | type | mutation
+                        # | nondeterministic
     array: str | None   # the returned value it concerns: "next_h", "dWx", ...
     message: str
     error: float = float("nan")

@@ -32,7 +32,7 @@ import numpy as np
 
 from rnn_autograd.gradcheck.calling import Outcome, call
 
-DEFAULT_MEMORY_LIMIT = 4 * 2**30   # bytes the worker may map beyond its start (plenty at these sizes)
+DEFAULT_MEMORY_LIMIT = 4 * 2**30   # bytes the worker may map beyond its start (plenty here)
 START_TIMEOUT = 60.0               # seconds for the worker to start and import the implementation
 _READ_ONLY_MESSAGE = "read-only"
 
@@ -104,7 +104,8 @@ class _Calls:
                 copy = np.array(arg, copy=True)
                 copy.setflags(write=writable)
                 given.append(copy)
-        originals = [np.array(arg, copy=True) if not isinstance(arg, CacheRef) else None for arg in args]
+        originals = [np.array(arg, copy=True) if not isinstance(arg, CacheRef) else None
+                     for arg in args]
         outcome = call(self.functions[name], given, time_limit=self.time_limit, home=self.home,
                        catch_interrupt=self.catch_interrupt)
         outcome.written = [index for index, (copy, original) in enumerate(zip(given, originals))
@@ -157,7 +158,8 @@ def _pack(value, arrays):
     if isinstance(value, (tuple, list)):
         return {"t": type(value).__name__ if type(value) in (tuple, list) else "tuple",
                 "items": [_pack(item, arrays) for item in value]}
-    if isinstance(value, (np.ndarray, np.generic)) and np.asarray(value).dtype.kind in _NUMERIC_KINDS:
+    if isinstance(value, (np.ndarray, np.generic)) \
+            and np.asarray(value).dtype.kind in _NUMERIC_KINDS:
         arrays.append(np.asarray(value))
         return {"t": "array" if isinstance(value, np.ndarray) else "scalar", "i": len(arrays) - 1}
     if isinstance(value, bool):
@@ -194,7 +196,8 @@ def _encode(header, arrays=()):
     meta = [{"dtype": array.dtype.str, "shape": list(array.shape)} for array in arrays]
     text = json.dumps({"header": header, "arrays": meta}).encode("utf-8")
     parts = [text] + [array.tobytes() for array in arrays]
-    return struct.pack("<I", len(parts)) + b"".join(struct.pack("<Q", len(part)) + part for part in parts)
+    return struct.pack("<I", len(parts)) + b"".join(struct.pack("<Q", len(part)) + part
+                                                    for part in parts)
 
 
 def _decode(data):
@@ -218,8 +221,9 @@ def _decode(data):
 
 def _outcome_header(outcome):
     arrays = []
-    header = {key: getattr(outcome, key) for key in ("error_type", "error_text", "read_only_write", "hint",
-                                                     "location", "seconds", "written")}
+    header = {key: getattr(outcome, key)
+              for key in ("error_type", "error_text", "read_only_write", "hint", "location",
+                          "seconds", "written")}
     header["printed"] = outcome.printed[:10_000]
     header["warnings"] = [text[:1000] for text in outcome.warnings[:20]]
     header["value"] = _pack(outcome.value, arrays)
@@ -263,14 +267,16 @@ def _serve(connection, impl, memory_limit, time_limit):
         connection.send_bytes(_encode({"load_error": str(error)}))
         return
     except BaseException as error:  # noqa: BLE001  anything else at import: still one line
-        connection.send_bytes(_encode({"load_error": f"{impl}: cannot import: {type(error).__name__}"}))
+        connection.send_bytes(_encode({"load_error": f"{impl}: cannot import: "
+                                                     f"{type(error).__name__}"}))
         return
     home = getattr(module, "__file__", None)
     if home and home.endswith("__init__.py"):
         home = home[: -len("__init__.py")]
     calls = _Calls(module, home, time_limit=None, catch_interrupt=True)
-    connection.send_bytes(_encode({"label": label, "notes": notes, "functions": sorted(calls.functions),
-                                   "defined": sorted(name for name in dir(module) if not name.startswith("__"))}))
+    defined = sorted(name for name in dir(module) if not name.startswith("__"))
+    connection.send_bytes(_encode({"label": label, "notes": notes,
+                                   "functions": sorted(calls.functions), "defined": defined}))
     while True:
         try:
             request, arrays = _decode(connection.recv_bytes())
@@ -281,8 +287,9 @@ def _serve(connection, impl, memory_limit, time_limit):
         except StopIteration:
             return
         except Exception as error:  # noqa: BLE001  e.g. a returned value that cannot be read
-            connection.send_bytes(_encode({"error_type": "CheckerError", "error_text": f"the worker "
-                                           f"could not answer: {type(error).__name__}: {error}",
+            connection.send_bytes(_encode({"error_type": "CheckerError",
+                                           "error_text": f"the worker could not answer: "
+                                                         f"{type(error).__name__}: {error}",
                                            "value": {"t": "none"}}))
 
 
@@ -325,7 +332,8 @@ def _describe_death(process):
             name = signal.Signals(-code).name
         except ValueError:
             name = f"signal {-code}"
-        return f"crashed the worker process ({name}{', a segmentation fault' if name == 'SIGSEGV' else ''})"
+        segfault = ", a segmentation fault" if name == "SIGSEGV" else ""
+        return f"crashed the worker process ({name}{segfault})"
     return f"ended the worker process with exit code {code} (os._exit?)"
 
 
@@ -352,11 +360,13 @@ class Worker:
     def _start(self):
         parent, child = self.context.Pipe()
         self.process = self.context.Process(target=_serve, daemon=True,
-                                            args=(child, self.impl, self.memory_limit, self.time_limit))
+                                            args=(child, self.impl, self.memory_limit,
+                                                  self.time_limit))
         self.process.start()
         child.close()
         self.connection = parent
-        limit = START_TIMEOUT if self.time_limit is None else min(START_TIMEOUT, max(10.0, 3 * self.time_limit))
+        limit = (START_TIMEOUT if self.time_limit is None
+                 else min(START_TIMEOUT, max(10.0, 3 * self.time_limit)))
         if not parent.poll(limit):
             self._kill()
             raise WorkerStartError(f"{self.impl}: importing it did not finish within {limit:g} s "
@@ -365,7 +375,8 @@ class Worker:
             hello, _ = _decode(parent.recv_bytes())
         except (EOFError, OSError):
             self.process.join(5)
-            raise WorkerStartError(f"{self.impl}: importing it {_describe_death(self.process)}") from None
+            raise WorkerStartError(f"{self.impl}: importing it "
+                                   f"{_describe_death(self.process)}") from None
         if "load_error" in hello:
             self._kill()
             raise WorkerStartError(hello["load_error"])
@@ -402,21 +413,24 @@ class Worker:
         arrays = []
         packed = [_pack(arg, arrays) for arg in args]
         start = time.perf_counter()
-        answer, trouble = self._ask({"op": "call", "name": name, "args": packed, "writable": writable,
-                                     "keep_cache": keep_cache}, arrays, timeout=self.time_limit)
+        answer, trouble = self._ask({"op": "call", "name": name, "args": packed,
+                                     "writable": writable, "keep_cache": keep_cache},
+                                    arrays, timeout=self.time_limit)
         if trouble == "hung":
             return Outcome(error_type="TimeLimitExceeded", seconds=time.perf_counter() - start,
-                           error_text=f"did not return within the time limit of {self.time_limit:.3g} s "
-                                      "(its worker process was stopped)")
+                           error_text="did not return within the time limit of "
+                                      f"{self.time_limit:.3g} s (its worker process was stopped)")
         if trouble:
-            return Outcome(error_type="WorkerDied", error_text=trouble, seconds=time.perf_counter() - start)
+            return Outcome(error_type="WorkerDied", error_text=trouble,
+                           seconds=time.perf_counter() - start)
         try:
             header, result_arrays = answer
             value = _unpack(header.pop("value"), result_arrays)
             return Outcome(value=value, **header)
         except (KeyError, TypeError, ValueError, IndexError):  # it wrote into the pipe itself
             self._kill()
-            return Outcome(error_type="WorkerDied", error_text="garbled the worker's answer to the checker")
+            return Outcome(error_type="WorkerDied",
+                           error_text="garbled the worker's answer to the checker")
 
     def freeze(self, ref, read_only=True):
         self._ask({"op": "freeze", "id": ref.id, "read_only": read_only}, timeout=self.time_limit)

@@ -17,7 +17,8 @@ FINITE_DIFFERENCE_DIRECTIONS = 3
 
 
 def finite_difference_verdict(reference, arg_name, got, want, rng):
-    """Which side agrees with central differences of the reference forward along random directions."""
+    """Which side agrees with central differences of the reference forward along random
+    directions."""
     inputs = reference.inputs
     base = inputs[arg_name]
     got = np.asarray(got, dtype=np.float64)
@@ -25,10 +26,11 @@ def finite_difference_verdict(reference, arg_name, got, want, rng):
     for _ in range(FINITE_DIFFERENCE_DIRECTIONS):
         direction = rng.standard_normal(base.shape)
         direction /= max(np.linalg.norm(direction), 1e-300)
-        plus = reference.scalar(dict(inputs, **{arg_name: base + FINITE_DIFFERENCE_STEP * direction}),
-                                reference.upstream, numpy=np)
-        minus = reference.scalar(dict(inputs, **{arg_name: base - FINITE_DIFFERENCE_STEP * direction}),
-                                 reference.upstream, numpy=np)
+        step = FINITE_DIFFERENCE_STEP * direction
+        plus = reference.scalar(dict(inputs, **{arg_name: base + step}), reference.upstream,
+                                numpy=np)
+        minus = reference.scalar(dict(inputs, **{arg_name: base - step}), reference.upstream,
+                                 numpy=np)
         numeric = (float(plus) - float(minus)) / (2 * FINITE_DIFFERENCE_STEP)
         scale = max(1.0, abs(numeric))
         errors_got.append(abs(float(np.sum(got * direction)) - numeric) / scale)
@@ -42,10 +44,11 @@ def describe_side(arg_name, got_error, want_error):
                 f"{arg_name} agree with autograd (error {want_error:.1e}) and not with d{arg_name} "
                 f"returned (error {got_error:.1e}): the implementation is wrong")
     if got_error <= FINITE_DIFFERENCE_TOLERANCE and want_error > FINITE_DIFFERENCE_TOLERANCE:
-        return (f"finite differences agree with the implementation's d{arg_name} (error {got_error:.1e}) "
-                f"and NOT with autograd (error {want_error:.1e}): the reference may be wrong; please report it")
-    return (f"finite differences along random directions of {arg_name}: error {got_error:.1e} against the "
-            f"implementation, {want_error:.1e} against autograd")
+        return (f"finite differences agree with the implementation's d{arg_name} "
+                f"(error {got_error:.1e}) and NOT with autograd (error {want_error:.1e}): the "
+                "reference may be wrong; please report it")
+    return (f"finite differences along random directions of {arg_name}: error {got_error:.1e} "
+            f"against the implementation, {want_error:.1e} against autograd")
 
 
 def numeric_problems(case, names, grads, wants, reference, rng):
@@ -58,9 +61,11 @@ def numeric_problems(case, names, grads, wants, reference, rng):
     tolerance = max(FINITE_DIFFERENCE_TOLERANCE, tolerance_for(case.dtype, case.sizes))
     messages, notes = [], []
     for name, got in zip(names, grads):
-        got_error, want_error = finite_difference_verdict(reference, name[1:], got, wants[name], rng)
+        got_error, want_error = finite_difference_verdict(reference, name[1:], got, wants[name],
+                                                          rng)
         if got_error > tolerance:
-            messages.append(f"{name} disagrees with finite differences (error {got_error:.1e} > {tolerance:.0e})")
+            messages.append(f"{name} disagrees with finite differences "
+                            f"(error {got_error:.1e} > {tolerance:.0e})")
         if want_error > FINITE_DIFFERENCE_TOLERANCE:
             notes.append(f"the autograd reference's {name} disagrees with finite differences "
                          f"(error {want_error:.1e}); please report this")

@@ -59,7 +59,8 @@ def write_heatmaps(report, directory, out=None):
     paths = []
     for result in report.results.values():
         arrays = [(name, got, want, dims) for name, got, want, dims in
-                  (result.evidence if result.status == "fail" else []) if got.shape == want.shape and got.ndim]
+                  (result.evidence if result.status == "fail" else [])
+                  if got.shape == want.shape and got.ndim]
         matrices = [(name,) + error_matrix(got, want, dims) for name, got, want, dims in arrays]
         # one colour scale for all the pictures of a function, so that they compare at a glance
         finite = [m[np.isfinite(m) & (m > 0)] for _, m, _, _ in matrices]

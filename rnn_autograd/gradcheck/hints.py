@@ -30,8 +30,9 @@ def _division_lines(function):
 def hint_for(error, function):
     """A sentence that explains `error` raised by `function`, or ""."""
     text = str(error)
-    if isinstance(error, TypeError) and ("'float' object cannot be interpreted as an integer" in text
-                                         or "must be integer" in text or "float" in text and "index" in text):
+    if isinstance(error, TypeError) and (
+            "'float' object cannot be interpreted as an integer" in text
+            or "must be integer" in text or "float" in text and "index" in text):
         found = _division_lines(function)
         where = f" (line {found[0][0]}: `{found[0][1]}`)" if found else ""
         return (f"hint: in Python 3, / gives a float{where}: a size such as H = b.shape[0] / 4 is "

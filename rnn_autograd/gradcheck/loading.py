@@ -34,14 +34,15 @@ def _lost_indentation(path):
     """Has the file lost its indentation? Most lines that open a block (`def ...:`) are followed
     by a line that is not indented deeper."""
     try:
-        lines = [line for line in Path(path).read_text(encoding="utf-8", errors="replace").splitlines()
-                 if line.strip()]
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+        lines = [line for line in text.splitlines() if line.strip()]
     except OSError:
         return False
     openers = [index for index, line in enumerate(lines[:-1])
                if re.match(r"\s*(def|for|if|class|while|with)\b.*:\s*$", line)]
     flat = [index for index in openers
-            if len(lines[index + 1]) - len(lines[index + 1].lstrip()) <= len(lines[index]) - len(lines[index].lstrip())]
+            if len(lines[index + 1]) - len(lines[index + 1].lstrip())
+            <= len(lines[index]) - len(lines[index].lstrip())]
     return len(openers) >= 3 and len(flat) > 0.8 * len(openers)
 
 
@@ -127,7 +128,8 @@ class _Python2TolerantFinder(importlib.abc.MetaPathFinder):
     def find_spec(self, fullname, path, target=None):
         spec = importlib.machinery.PathFinder.find_spec(fullname, path)
         origin = spec.origin if spec else None
-        if origin and origin.endswith(".py") and os.path.abspath(origin).startswith(self.folder + os.sep):
+        if origin and origin.endswith(".py") \
+                and os.path.abspath(origin).startswith(self.folder + os.sep):
             loader = _Python2TolerantLoader(fullname, origin)
             loader.notes = self.notes
             spec.loader = loader
@@ -144,7 +146,8 @@ def translate_python2(source, path="<file>"):
         return None
     # fix_import turns `import layers` into `from . import layers`: the checker puts the file's
     # folder on sys.path instead, as Python 3 runs a script, so that fixer is left out.
-    fixers = [name for name in get_fixers_from_package("fissix.fixes") if not name.endswith(".fix_import")]
+    fixers = [name for name in get_fixers_from_package("fissix.fixes")
+              if not name.endswith(".fix_import")]
     tool = RefactoringTool(fixers)
     tool.driver.grammar = pygram.python_grammar  # Python 2's grammar: print is a statement
     changes = {}
@@ -162,7 +165,8 @@ def translate_python2(source, path="<file>"):
     translated = str(tree)
     if translated == source:
         return None
-    matcher = difflib.SequenceMatcher(a=source.splitlines(), b=translated.splitlines(), autojunk=False)
+    matcher = difflib.SequenceMatcher(a=source.splitlines(), b=translated.splitlines(),
+                                      autojunk=False)
     edited = {line + 1 for tag, start, end, _, _ in matcher.get_opcodes() if tag != "equal"
               for line in range(start, max(end, start + 1))}
     changes = {name: line for name, line in changes.items() if line in edited}
@@ -224,7 +228,8 @@ def _import_module(dotted, folder, label, path, notes):
             return importlib.import_module(dotted)
         except ModuleNotFoundError as error:
             if error.name in (dotted, dotted.split(".")[0]):
-                raise LoadError(f"{label}: no such file, and no importable module of that name") from None
+                raise LoadError(f"{label}: no such file, and no importable module of that "
+                                "name") from None
             raise _import_error(error, label, path) from None
         except BaseException as error:  # noqa: BLE001  the impl's own import-time failure
             raise _import_error(error, label, path) from None

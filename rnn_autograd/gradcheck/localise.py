@@ -76,7 +76,8 @@ def probe_timesteps(runner, layer, case, evidence):
         return None
     tolerance = tolerance_for(case.dtype, case.sizes)
     for s in range(T):
-        upstream = {name: only_at(value, upstream_dims[name], s) for name, value in evidence.upstream.items()}
+        upstream = {name: only_at(value, upstream_dims[name], s)
+                    for name, value in evidence.upstream.items()}
         # a fresh cache for every call: a backward may empty its cache (cache.pop())
         forward = runner.call(layer.forward, evidence.inputs.values(), keep_cache=True)
         if forward.failed:
@@ -123,7 +124,8 @@ def _dropped_carry(layer, reference, upstream, grads, dtype, tolerance):
     if not layer.step:
         return ""
     upstream64 = {k: np.asarray(v, dtype=np.float64) for k, v in upstream.items()}
-    candidates = [(name,) for name in layer.carries] + ([tuple(layer.carries)] if len(layer.carries) > 1 else [])
+    candidates = [(name,) for name in layer.carries]
+    candidates += [tuple(layer.carries)] if len(layer.carries) > 1 else []
     for cut in candidates:
         def loss(values):
             inputs = dict(reference.inputs, **dict(zip(layer.wrt, values)))
@@ -135,8 +137,8 @@ def _dropped_carry(layer, reference, upstream, grads, dtype, tolerance):
             names = " and ".join(f"dprev_{state}" for state in cut)
             verb = "are" if len(cut) > 1 else "is"
             return (f": {names} {verb} not passed back from one step to the one before (the "
-                    f"gradient through {' and '.join(cut)} is not carried; with that carry cut off, "
-                    "the right answer matches every gradient returned)")
+                    f"gradient through {' and '.join(cut)} is not carried; with that carry cut "
+                    "off, the right answer matches every gradient returned)")
     return ""
 
 
@@ -146,7 +148,8 @@ def _explain_timestep(layer, s, wrong, tolerance):
     if s == 0:
         return (f"with the upstream gradient at t=0 only, {names} are already wrong: the backward "
                 "of a single step is wrong (not what is carried across time)")
-    head = f"the gradients from upstream at t < {s} are right; from upstream at t={s}, {names} are wrong"
+    head = (f"the gradients from upstream at t < {s} are right; from upstream at t={s}, {names} "
+            "are wrong")
     for name, (got, want) in wrong.items():
         steps = timestep_errors(got, want, layer.dims_of(name), tolerance)
         if steps and s in steps:
@@ -165,7 +168,8 @@ def wrong_arrays(layer, result):
     if result.evidence is None:
         return []
     values = result.evidence.pairs()
-    return [(p.array, np.asarray(values[p.array][0]), np.asarray(values[p.array][1]), layer.dims_of(p.array))
+    return [(p.array, np.asarray(values[p.array][0]), np.asarray(values[p.array][1]),
+             layer.dims_of(p.array))
             for p in result.problems if p.kind == "value" and p.array in values]
 
 
@@ -183,7 +187,8 @@ def locate(layer, case, result, runner, rng):
     if len(problems) > 1:
         wrong = [p.array for p in problems if p.array]
         right = [n for n in evidence.names if n not in wrong] if evidence else []
-        lines.append(f"wrong: {', '.join(wrong)}" + (f"; right: {', '.join(right)}" if right else ""))
+        lines.append(f"wrong: {', '.join(wrong)}"
+                     + (f"; right: {', '.join(right)}" if right else ""))
     values = evidence.pairs() if evidence is not None else {}
     if first.kind != "value" or first.array not in values:
         return findings

@@ -2,9 +2,9 @@
 
     from rnn_autograd.gradcheck.model import check_model
 
-    report = check_model("cs231n/classifiers/rnn.py")     # a file (inside its package), or a module
+    report = check_model("cs231n/classifiers/rnn.py")  # a file (inside its package), or a module
     report.ok
-    report.results["loss"].diagnosis                      # which parameters, which mistake, which layer
+    report.results["loss"].diagnosis                   # which parameters, mistake and layer
     report.results["sample"].status
 
 The file is imported inside its course package, so `from ..rnn_layers import *` (2021-2024)
@@ -165,13 +165,15 @@ class ModelCase:
             key, _, value = part.partition("=")
             values[key] = value
         try:
-            case = cls(values.pop("cell_type"), *(int(values.pop(key)) for key in "N T1 D W H V".split()),
+            case = cls(values.pop("cell_type"),
+                       *(int(values.pop(key)) for key in "N T1 D W H V".split()),
                        seed=int(values.pop("seed", 0)), dtype=values.pop("dtype", "float64"))
         except (KeyError, ValueError):
             raise ValueError(f"cannot read the model case {text!r}; expected cell_type=rnn|lstm, "
                              "N, T1, D, W, H, V (V >= 3), seed and dtype, such as "
                              f"{FIXED_SIZES[0]}") from None
-        if values or case.cell_type not in ("rnn", "lstm") or case.dtype not in ("float64", "float32") \
+        if values or case.cell_type not in ("rnn", "lstm") \
+                or case.dtype not in ("float64", "float32") \
                 or min(case.N, case.D, case.W, case.H) < 1 or case.T1 < 2 or case.V < 3:
             raise ValueError(f"cannot read the model case {text!r}")
         return case
@@ -261,13 +263,15 @@ def _read_only(array):
 # ---------------------------------------------------------------------------------------------
 
 def find_model_class(module):
-    """The class to check: `CaptioningRNN`, else the one class of the module with loss and sample."""
+    """The class to check: `CaptioningRNN`, else the one class of the module with loss and
+    sample."""
     found = getattr(module, CLASS_NAME, None)
     if isinstance(found, type):
         return found
     candidates = [value for value in vars(module).values()
                   if isinstance(value, type) and value.__module__ == module.__name__
-                  and callable(getattr(value, "loss", None)) and callable(getattr(value, "sample", None))]
+                  and callable(getattr(value, "loss", None))
+                  and callable(getattr(value, "sample", None))]
     if len(candidates) == 1:
         return candidates[0]
     names = ", ".join(sorted(value.__name__ for value in candidates))
@@ -346,7 +350,8 @@ def _package_imported_afresh(path):
         folder, dotted = _package_of(Path(path).resolve())
         top = dotted.split(".")[0] if dotted else None
     previous = sys.modules.get(top) if top else None
-    clash = previous is not None and Path(getattr(previous, "__file__", "") or "").resolve().parent.parent != folder
+    clash = (previous is not None
+             and Path(getattr(previous, "__file__", "") or "").resolve().parent.parent != folder)
     saved = {}
     if clash:
         saved = {name: module for name, module in sys.modules.items()
@@ -378,7 +383,8 @@ class _ModelChecker:
             self.home = None
 
     def _call(self, function, *args, **kwargs):
-        return call(lambda: function(*args, **kwargs), [], time_limit=self.time_limit, home=self.home)
+        return call(lambda: function(*args, **kwargs), [], time_limit=self.time_limit,
+                    home=self.home)
 
     # -- building the model ----------------------------------------------------------------
     def construct(self, case, word_to_idx, params):
@@ -417,7 +423,8 @@ class _ModelChecker:
         try:
             model.params = {name: _read_only(value) for name, value in params.items()}
         except Exception as error:  # noqa: BLE001  a property without a setter, say
-            return None, ("error", f"cannot set model.params: {type(error).__name__}: {error}", None)
+            return None, ("error", f"cannot set model.params: {type(error).__name__}: {error}",
+                          None)
         return model, notes
 
     # -- loss ------------------------------------------------------------------------------
@@ -430,7 +437,8 @@ class _ModelChecker:
         model, notes = self.construct(case, word_to_idx, params)
         if model is None:
             status, message, outcome = notes
-            return dict(status=status, message=message, outcome=outcome, notes=[], constructed=False)
+            return dict(status=status, message=message, outcome=outcome, notes=[],
+                        constructed=False)
         replacements = dict(layers or {})
         if spy is not None:
             replacements = spy.functions
@@ -446,9 +454,11 @@ class _ModelChecker:
         if not isinstance(value, (tuple, list)) or len(value) != 2:
             kind = (f"a {type(value).__name__}" if not isinstance(value, (tuple, list))
                     else f"{len(value)} values")
-            alone = " (the loss alone?)" if np.ndim(value) == 0 and not isinstance(value, (tuple, list)) else ""
+            alone = (" (the loss alone?)"
+                     if np.ndim(value) == 0 and not isinstance(value, (tuple, list)) else "")
             return dict(result, status="fail", wrong=["grads"], message=f"loss returned {kind}"
-                        f"{alone}; expected a tuple (loss, grads), grads a dict of the eight gradients")
+                        f"{alone}; expected a tuple (loss, grads), grads a dict of the eight "
+                        "gradients")
         loss, grads = value
         if isinstance(grads, dict) and not grads and isinstance(loss, (int, float, np.number)) \
                 and float(loss) == 0.0:
@@ -506,7 +516,8 @@ class _ModelChecker:
                 if _close(loss, run["loss"], case.dtype) and all(
                         name in run["grads"] and _close(run["grads"][name], grads[name], case.dtype)
                         for name in compared):
-                    return mistake.id, f"the answers are exactly those of a model where {mistake.text}"
+                    return (mistake.id,
+                            f"the answers are exactly those of a model where {mistake.text}")
         return None
 
     # -- sample ----------------------------------------------------------------------------
@@ -554,11 +565,13 @@ class _ModelChecker:
             return dict(result, status="error", message=f"sample raised {outcome.error_text}")
         if outcome.value is None:
             return dict(result, status="not_implemented", message="sample returned None")
-        got = np.asarray(outcome.value) if isinstance(outcome.value, (np.ndarray, list, tuple)) else None
+        got = (np.asarray(outcome.value)
+               if isinstance(outcome.value, (np.ndarray, list, tuple)) else None)
         if got is None or got.shape != want.shape:
             shape = getattr(got, "shape", type(outcome.value).__name__)
             return dict(result, status="fail", wrong=["captions"], message=f"sample returned "
-                        f"{shape}; expected an (N, max_length) = {want.shape} array of word indices")
+                        f"{shape}; expected an (N, max_length) = {want.shape} array of word "
+                        "indices")
         if got.dtype.kind not in "iu":
             if got.dtype.kind == "f" and np.all(got == np.round(got)):
                 result["warnings"] = [f"sample returned {got.dtype} word indices; the course's "
@@ -566,7 +579,8 @@ class _ModelChecker:
                 got = got.astype(np.int64)
             else:
                 return dict(result, status="fail", wrong=["captions"],
-                            message=f"sample returned dtype {got.dtype}; expected integer word indices")
+                            message=f"sample returned dtype {got.dtype}; expected integer word "
+                                    "indices")
         result["got"] = got
         if np.all(got == tokens.null) and max_length:
             return dict(result, status="not_implemented",
@@ -590,7 +604,8 @@ class _ModelChecker:
             return ("stores_the_word_fed_in", "captions[:, t] holds the word fed in at step t "
                     "(<START> first) instead of the word chosen at step t")
         earliest = int(ends.min())  # the step where the first caption of the batch ends
-        if earliest < run["max_length"] - 1 and np.array_equal(got[:, :earliest + 1], want[:, :earliest + 1]) \
+        if earliest < run["max_length"] - 1 \
+                and np.array_equal(got[:, :earliest + 1], want[:, :earliest + 1]) \
                 and np.all(got[:, earliest + 1:] == got[0, earliest + 1]):
             return ("stops_batch_at_first_end", f"the whole batch stops when the first caption "
                     f"reaches <END> (step {earliest}); each caption must run until its own <END>")
@@ -638,7 +653,8 @@ def _check_loss(checker, cases, impl_label, strict=False):
         run = checker.run_loss(case)
         result.cases = index + 1
         result.notes += [note for note in run["notes"] if note not in result.notes]
-        result.warnings += [warning for warning in run.get("warnings", []) if warning not in result.warnings]
+        result.warnings += [warning for warning in run.get("warnings", [])
+                            if warning not in result.warnings]
         if run["status"] == "pass":
             worst[case.dtype] = max(worst.get(case.dtype, 0.0), run["error"])
             continue
@@ -668,7 +684,8 @@ def _settle_warnings(result, strict):
     result.status = "fail" if strict else "warn"
     result.diagnosis = "\n".join(result.warnings[:3])
     if not strict:
-        result.diagnosis += "\nwarnings do not fail the check (the math is right); strict makes them fail"
+        result.diagnosis += ("\nwarnings do not fail the check (the math is right); strict makes "
+                             "them fail")
 
 
 def _diagnose_loss(checker, case, run, result):
@@ -708,7 +725,8 @@ def _diagnose_loss(checker, case, run, result):
             if found:
                 result.mistake, text = found
                 lines.append(text)
-            elif bundled.get("problems") and not any(p.array == "loss" for p in bundled["problems"]):
+            elif bundled.get("problems") \
+                    and not any(p.array == "loss" for p in bundled["problems"]):
                 lines.append("the loss is right, so the forward pass is; the gradients of "
                              f"{', '.join(bundled['wrong'])} are not: a backward step of the model "
                              "(a gradient taken from the wrong output, or never set)")
@@ -727,7 +745,8 @@ def _cell_type_evidence(checker, case, run):
 def _spied_mistake(case, run, spy):
     """Mistakes visible in the calls the model made to the (bundled) layers."""
     captions = run.get("captions")
-    family = {"rnn": ("rnn_forward", "rnn_step_forward"), "lstm": ("lstm_forward", "lstm_step_forward")}
+    family = {"rnn": ("rnn_forward", "rnn_step_forward"),
+              "lstm": ("lstm_forward", "lstm_step_forward")}
     used = {name for name, _ in spy.calls}
     wanted, other = family[case.cell_type], family["lstm" if case.cell_type == "rnn" else "rnn"]
     if used & set(other) and not used & set(wanted):
@@ -736,7 +755,8 @@ def _spied_mistake(case, run, spy):
     for args in spy.called("word_embedding_forward"):
         if captions is not None and len(args) and getattr(args[0], "shape", None) == captions.shape:
             return ("fed_captions", "the model feeds word_embedding_forward the whole captions "
-                    "array instead of captions[:, :-1]: T + 1 steps of scores for T words to predict")
+                    "array instead of captions[:, :-1]: T + 1 steps of scores for T words to "
+                    "predict")
     return None
 
 
@@ -747,7 +767,8 @@ def _blame_layers(checker, case, result):
     groups = _layer_groups(checker.switch.own)
     culprits = []
     for layer_name, names in groups.items():
-        replacements = {name: function for name, function in checker.bundled.items() if name not in names}
+        replacements = {name: function for name, function in checker.bundled.items()
+                        if name not in names}
         if checker.run_loss(case, layers=replacements)["status"] != "pass":
             culprits += names
     result.layers = culprits
@@ -779,7 +800,8 @@ def _layers_alone(checker, culprits):
             where = inspect.getsourcefile(checker.switch.own[name])
         except TypeError:
             where = None
-        lines.append(f"{name} on its own: {function_result.status}" + (f": {detail}" if detail else "")
+        lines.append(f"{name} on its own: {function_result.status}"
+                     + (f": {detail}" if detail else "")
                      + (f" (rnn-gradcheck --impl {where} --only {name})" if where and
                         function_result.status != "pass" else ""))
         if function_result.status != "pass":
@@ -799,7 +821,8 @@ def _check_sample(checker, cases, impl_label, strict=False):
             continue
         result.cases += 1
         result.notes += [note for note in run["notes"] if note not in result.notes]
-        result.warnings += [warning for warning in run.get("warnings", []) if warning not in result.warnings]
+        result.warnings += [warning for warning in run.get("warnings", [])
+                            if warning not in result.warnings]
         ends = run["ends"]
         early_end |= bool(len(set(ends.tolist())) > 1 and ends.min() < run["max_length"] - 1)
         if run["status"] == "pass":
@@ -813,7 +836,8 @@ def _check_sample(checker, cases, impl_label, strict=False):
             result.error_type = outcome.error_type
             result.error_message = outcome.error_text
             result.location = outcome.location
-        lines.append(run.get("message", "") + (f" (at {result.location})" if result.location else ""))
+        lines.append(run.get("message", "")
+                     + (f" (at {result.location})" if result.location else ""))
         if run["status"] == "fail" and "got" in run:
             found = checker.sample_mistake(case, run)
             if found:
@@ -865,7 +889,8 @@ def check_model(path, only=None, cases=DEFAULT_MODEL_CASES, seed=0, time_limit=D
     parts = list(PARTS) if only is None else list(only)
     unknown = [part for part in parts if part not in PARTS]
     if unknown:
-        raise ValueError(f"unknown part(s) of the model: {', '.join(unknown)}; expected loss, sample")
+        raise ValueError(f"unknown part(s) of the model: {', '.join(unknown)}; "
+                         "expected loss, sample")
     replayed = [ModelCase.parse(replay)] if replay else None
     with _package_imported_afresh(path):
         module, label, load_notes = load_implementation(path)
@@ -878,7 +903,8 @@ def check_model(path, only=None, cases=DEFAULT_MODEL_CASES, seed=0, time_limit=D
             if part not in parts:
                 continue
             if not callable(getattr(model_class, part, None)):
-                results[part] = ModelResult(part, "missing", diagnosis=f"{model_class.__name__} has no {part} method")
+                missing = f"{model_class.__name__} has no {part} method"
+                results[part] = ModelResult(part, "missing", diagnosis=missing)
             else:
                 check = _check_loss if part == "loss" else _check_sample
                 results[part] = check(checker, replayed or model_cases(cases, seed, tuple(dtypes)),

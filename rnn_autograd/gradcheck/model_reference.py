@@ -57,7 +57,8 @@ class Mistake:
 LOSS_MISTAKES = (
     Mistake("captions_swapped", "captions_in and captions_out are swapped: the model is fed "
             "captions[:, 1:] and scored against captions[:, :-1]",
-            (LossVariant(fed="out", scored="in", mask="in_null"), LossVariant(fed="out", scored="in"))),
+            (LossVariant(fed="out", scored="in", mask="in_null"),
+             LossVariant(fed="out", scored="in"))),
     Mistake("scored_against_captions_in", "the scores are compared with captions_in, the words "
             "fed in, instead of captions_out = captions[:, 1:], the words that follow them",
             (LossVariant(scored="in"), LossVariant(scored="in", mask="in_null"))),
@@ -82,7 +83,8 @@ RECURRENT = {"rnn": rnn_autograd.rnn, "lstm": rnn_autograd.lstm}
 
 def variant_loss(params, features, captions, tokens, cell_type, variant=CORRECT):
     """The captioning loss computed the way `variant` says; CORRECT is captioning_loss."""
-    W_proj, b_proj, W_embed, Wx, Wh, b, W_vocab, b_vocab = (params[name] for name in PARAMETER_NAMES)
+    W_proj, b_proj, W_embed, Wx, Wh, b, W_vocab, b_vocab = (params[name]
+                                                            for name in PARAMETER_NAMES)
     captions_in, captions_out = captions[:, :-1], captions[:, 1:]   # (N, T) each
     fed = captions_in if variant.fed == "in" else captions_out
     scored = captions_out if variant.scored == "out" else captions_in
@@ -135,7 +137,8 @@ def greedy_decoding(params, features, tokens, cell_type, max_length, feed="chose
     - captions: (N, max_length) int64, the word chosen at every step
     - margins: (N, max_length) best score minus the second best, at every step
     """
-    W_proj, b_proj, W_embed, Wx, Wh, b, W_vocab, b_vocab = (params[name] for name in PARAMETER_NAMES)
+    W_proj, b_proj, W_embed, Wx, Wh, b, W_vocab, b_vocab = (params[name]
+                                                            for name in PARAMETER_NAMES)
     N = features.shape[0]
     if h0 == "affine":
         prev_h = rnn_autograd.affine(features, W_proj, b_proj)      # (N, H)

@@ -58,11 +58,13 @@ def value_pattern(got, want, tolerance, sizes):
         name = _name_factor(factor, sizes)
         named = f" = {name}" if name else ""
         return "constant factor", f"it is {factor:.6g}{named} times the expected values"
-    if got64.ndim == 2 and got64.shape[0] == got64.shape[1] > 1 and normwise_error(got64.T, want64) <= tolerance:
+    if got64.ndim == 2 and got64.shape[0] == got64.shape[1] > 1 \
+            and normwise_error(got64.T, want64) <= tolerance:
         return "transposed", "it is the transpose of the expected matrix"
     wrong = wrong_entries(got64, want64, tolerance)
     if np.any(wrong) and np.all(got64[wrong] == 0):
-        return "zero", f"it is zero at {int(wrong.sum())} of {wrong.size} entries where it should not be"
+        return "zero", (f"it is zero at {int(wrong.sum())} of {wrong.size} entries where it "
+                        "should not be")
     error = normwise_error(got64, want64)
     if tolerance < error <= PRECISION_LOSS_CEILING and tolerance < FLOAT32_TOLERANCE:
         return "precision", (f"the error {error:.1e} is the size of float32 rounding: a float32 "
@@ -91,7 +93,8 @@ def pytorch_gate_order(layer, evidence, tolerance):
     if evidence.is_backward:  # the returned gate gradients, with blocks o and g swapped
         names = [f"d{arg.name}" for arg in gate_args if f"d{arg.name}" in pairs]
         return bool(names) and all(
-            _close(_swap_gate_blocks(pairs[name][0], layer.dims_of(name)), pairs[name][1], tolerance)
+            _close(_swap_gate_blocks(pairs[name][0], layer.dims_of(name)), pairs[name][1],
+                   tolerance)
             for name in names)
     swapped = dict(evidence.reference.inputs)
     for arg in gate_args:
@@ -116,9 +119,10 @@ def special_patterns(layer, inputs, name, got, want, tolerance):
             counts = np.bincount(inputs[arg.name].ravel(), minlength=np.shape(got)[0])
             wrong_rows = np.any(wrong.reshape(wrong.shape[0], -1), axis=1)
             if np.all(counts[wrong_rows] >= 2):
-                return "repeated indices", (f"only rows of words that occur more than once are wrong "
-                                            f"({int(wrong_rows.sum())} rows): repeated indices must "
-                                            "add up their gradients (np.add.at), not overwrite them")
+                return "repeated indices", ("only rows of words that occur more than once are "
+                                            f"wrong ({int(wrong_rows.sum())} rows): repeated "
+                                            "indices must add up their gradients (np.add.at), "
+                                            "not overwrite them")
         if arg.kind == "mask" and dims.startswith("N,T") and np.any(wrong):
             masked = ~inputs[arg.name].astype(bool)
             wrong_positions = np.any(wrong.reshape(wrong.shape[:2] + (-1,)), axis=2)

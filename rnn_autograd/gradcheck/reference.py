@@ -20,7 +20,8 @@ class Reference:
         self.layer = layer
         self.inputs = {name: (value.astype(np.float64) if value.dtype.kind == "f" else value)
                        for name, value in inputs.items()}
-        self.upstream = {name: np.asarray(value, dtype=np.float64) for name, value in upstream.items()}
+        self.upstream = {name: np.asarray(value, dtype=np.float64)
+                         for name, value in upstream.items()}
 
     def outputs(self, inputs=None):
         """The reference forward's outputs, on the case's inputs or on `inputs`."""

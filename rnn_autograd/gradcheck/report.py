@@ -8,7 +8,8 @@ from xml.etree import ElementTree
 
 STATUS_LABELS = {"pass": "pass", "warn": "warn", "fail": "FAIL", "error": "ERROR",
                  "not_implemented": "not implemented", "missing": "missing"}
-HEADER = f"{'function':<26} {'status':<16} {'cases':>5} {'worst error':>12} {'tolerance':>10} {'time':>7}"
+HEADER = (f"{'function':<26} {'status':<16} {'cases':>5} {'worst error':>12} {'tolerance':>10} "
+          f"{'time':>7}")
 WIDTH = 100
 
 
@@ -18,7 +19,8 @@ def _number(value):
 
 def render_row(result):
     tolerance = f"{result.tolerance:.0e}" if result.tolerance else "-"
-    label = STATUS_LABELS[result.status] + (" (required)" if result.status == "missing" and result.required else "")
+    required = result.status == "missing" and result.required
+    label = STATUS_LABELS[result.status] + (" (required)" if required else "")
     return (f"{result.function:<26} {label:<16} {result.cases:>5} "
             f"{_number(result.worst_error):>12} {tolerance:>10} {result.seconds:>6.2f}s")
 
@@ -36,7 +38,8 @@ def render_failure(result, indent="    "):
     """The diagnosis under a row, the replay command and the derivation to read."""
     lines = []
     for line in (result.diagnosis or "").splitlines():
-        lines += textwrap.wrap(line, width=WIDTH, initial_indent=indent, subsequent_indent=indent + "  ")
+        lines += textwrap.wrap(line, width=WIDTH, initial_indent=indent,
+                               subsequent_indent=indent + "  ")
     if result.replay:
         lines.append(f"{indent}replay: {result.replay}")
     if result.link and result.status not in ("pass", "missing"):
@@ -45,7 +48,8 @@ def render_failure(result, indent="    "):
 
 
 def has_details(result):
-    return result.status not in ("pass", "missing") or (result.status == "missing" and result.diagnosis)
+    return (result.status not in ("pass", "missing")
+            or (result.status == "missing" and result.diagnosis))
 
 
 def render_summary(report):
@@ -67,7 +71,8 @@ def render_summary(report):
 def junit_xml(report):
     """The report as JUnit XML: one testsuite, one testcase per function."""
     suite = ElementTree.Element("testsuite", name="rnn-gradcheck", tests=str(len(report.results)),
-                                failures=str(sum(r.status == "fail" or (r.status == "missing" and r.required)
+                                failures=str(sum(r.status == "fail"
+                                                 or (r.status == "missing" and r.required)
                                                  for r in report.results.values())),
                                 errors=str(sum(r.status in ("error", "not_implemented")
                                                for r in report.results.values())),
@@ -80,9 +85,11 @@ def junit_xml(report):
         details = render_failure(result, indent="")
         if result.status == "fail" or (result.status == "missing" and result.required):
             first = (result.diagnosis or "missing").splitlines()
-            ElementTree.SubElement(case, "failure", message=first[min(1, len(first) - 1)][:200]).text = details
+            message = first[min(1, len(first) - 1)][:200]
+            ElementTree.SubElement(case, "failure", message=message).text = details
         elif result.status in ("error", "not_implemented"):
-            ElementTree.SubElement(case, "error", message=(result.error_message or result.status)[:200]).text = details
+            message = (result.error_message or result.status)[:200]
+            ElementTree.SubElement(case, "error", message=message).text = details
         elif result.status == "missing":
             ElementTree.SubElement(case, "skipped", message="not defined in the implementation")
         elif result.status == "warn":
