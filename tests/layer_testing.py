@@ -42,10 +42,10 @@ from rnn_autograd.gradcheck.layers import LAYERS
 MANDATORY_SIZES = {
     "distinct": DISTINCT_SIZES,                        # pairwise distinct: a Wx / Wh mix-up fails
     "unit": UNIT_SIZES,                                # N = T = H = 1 (and M = 1)
-    "batch1": dict(N=1, T=3, D=2, H=3, V=3, M=2),      # N = 1 with T > 1: mask without all-False row
+    "batch1": dict(N=1, T=3, D=2, H=3, V=3, M=2),      # N = 1 with T > 1: no all-False mask row
     "time1": dict(N=3, T=1, D=3, H=2, V=4, M=3),       # T = 1 with N > 1
     "hidden1": dict(N=2, T=3, D=3, H=1, V=2, M=1),     # H = 1 with N, T > 1
-    "repeats": dict(N=3, T=4, D=2, H=3, V=2, M=2),     # small V: 12 indices in 2 words, many repeats
+    "repeats": dict(N=3, T=4, D=2, H=3, V=2, M=2),     # small V: 12 indices in 2 words: repeats
 }
 RANDOM_SEEDS = range(4)  # extra cases with `draw_sizes`, ids "...-seed0" .. "...-seed3"
 

@@ -73,7 +73,8 @@ def test_x_whose_rows_do_not_fit_w_is_named(function):
     name = function.__name__
     w, b = np.zeros((11, 5)), np.zeros(5)
     with pytest.raises(ValueError, match=rf"^{name}: x has shape \(2, 3, 4\); expected "
-                       r"\(N, d_1, \.\.\., d_k\) with d_1 \* \.\.\. \* d_k = 11 \(D = 11 from w\)$"):
+                       r"\(N, d_1, \.\.\., d_k\) with d_1 \* \.\.\. \* d_k = 11 "
+                       r"\(D = 11 from w\)$"):
         function(np.zeros((2, 3, 4)), w, b)
     with pytest.raises(ValueError, match=rf"^{name}: x has shape \(11,\); expected \(N, d_1"):
         function(np.zeros(11), w, b)

@@ -55,7 +55,8 @@ def test_several_blocks_give_autograds_gradients(function, rows, sizes, monkeypa
         want = reference_gradients(layer, inputs, upstream)
         rtol, atol = (VJP_RTOL, VJP_ATOL) if dtype == np.float64 else (1e-5, 1e-6)
         for name in want:
-            assert_close(got[name], want[name], rtol, atol, f"{function} {name} ({rows} rows/block)")
+            assert_close(got[name], want[name], rtol, atol,
+                         f"{function} {name} ({rows} rows/block)")
 
 
 @pytest.mark.parametrize("function", ["rnn_backward", "lstm_backward"])

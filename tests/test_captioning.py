@@ -113,11 +113,13 @@ def _random_sizes(seed):
 
 CASES = [pytest.param(sizes, padding, 100 + index, id=name)
          for index, (name, sizes, padding) in enumerate(FIXED_CASES)]
-CASES += [pytest.param(_random_sizes(seed), "some", seed, id=f"seed{seed}") for seed in RANDOM_SEEDS]
+CASES += [pytest.param(_random_sizes(seed), "some", seed, id=f"seed{seed}")
+          for seed in RANDOM_SEEDS]
 
 
 def twin_loss_and_gradients(model, features, captions):
-    loss = rnn_autograd.captioning_loss(model.params, features, captions, model._null, model.cell_type)
+    loss = rnn_autograd.captioning_loss(model.params, features, captions, model._null,
+                                        model.cell_type)
     grads = autograd.grad(rnn_autograd.captioning_loss)(model.params, features, captions,
                                                        model._null, model.cell_type)
     return loss, grads
@@ -390,15 +392,20 @@ def _both_trees(model, features, captions):
 BAD_LOSS_INPUTS = [
     ("features_rows", lambda f, c: (f[:, :-1], c), ValueError,
      r"features has shape \(3, 3\); expected \(N, D\) = \(3, 4\) \(D = 4 from W_proj\)$"),
-    ("features_1d", lambda f, c: (f[0], c), ValueError, r"features has shape \(4,\); expected \(N, D\)"),
+    ("features_1d", lambda f, c: (f[0], c), ValueError,
+     r"features has shape \(4,\); expected \(N, D\)"),
     ("features_int", lambda f, c: (f.astype(np.int64), c), TypeError,
      r"features must be a floating-point array, got dtype int64$"),
-    ("features_list", lambda f, c: (f.tolist(), c), TypeError, r"features must be a numpy array, got list$"),
+    ("features_list", lambda f, c: (f.tolist(), c), TypeError,
+     r"features must be a numpy array, got list$"),
     ("captions_float", lambda f, c: (f, c.astype(np.float64)), TypeError,
      r"captions must hold integer indices, got dtype float64$"),
-    ("captions_1d", lambda f, c: (f, c[0]), ValueError, r"captions has shape \(5,\); expected \(N, T \+ 1\) = \(3, T \+ 1\) \(N = 3 from features\)$"),
+    ("captions_1d", lambda f, c: (f, c[0]), ValueError,
+     r"captions has shape \(5,\); expected \(N, T \+ 1\) = \(3, T \+ 1\) "
+     r"\(N = 3 from features\)$"),
     ("captions_rows", lambda f, c: (f, c[:2]), ValueError,
-     r"captions has shape \(2, 5\); expected \(N, T \+ 1\) = \(3, T \+ 1\) \(N = 3 from features\)$"),
+     r"captions has shape \(2, 5\); expected \(N, T \+ 1\) = \(3, T \+ 1\) "
+     r"\(N = 3 from features\)$"),
     ("captions_one_word", lambda f, c: (f, c[:, :1]), ValueError,
      r"captions has shape \(3, 1\); expected \(N, T \+ 1\) with T \+ 1 >= 2"),
     ("captions_too_large", lambda f, c: (f, np.where(np.arange(5) == 2, 7, c)), ValueError,
@@ -430,9 +437,11 @@ def test_missing_parameter_and_unknown_cell_type_fail_alike():
         with pytest.raises(ValueError, match=rf"^{function}: params has no b; expected all of "
                            "W_proj, b_proj, W_embed, Wx, Wh, b, W_vocab, b_vocab$"):
             call()
-    with pytest.raises(ValueError, match=r"^captioning_loss: cell_type must be 'rnn' or 'lstm'; got 'gru'$"):
+    with pytest.raises(ValueError, match=r"^captioning_loss: cell_type must be 'rnn' or 'lstm'; "
+                                         r"got 'gru'$"):
         rnn_autograd.captioning_loss(params, features, captions, NULL, "gru")
-    with pytest.raises(ValueError, match=r"^sample_captions: cell_type must be 'rnn' or 'lstm'; got 'gru'$"):
+    with pytest.raises(ValueError, match=r"^sample_captions: cell_type must be 'rnn' or 'lstm'; "
+                                         r"got 'gru'$"):
         rnn_autograd.sample_captions(params, features, START, "gru")
 
 
@@ -441,11 +450,13 @@ def test_missing_parameter_and_unknown_cell_type_fail_alike():
     (dict(cell_type="LSTM"), ValueError, r"cell_type must be 'rnn' or 'lstm'; got 'LSTM'$"),
     (dict(word_to_idx={"<START>": 0, "a": 1}), ValueError, r"word_to_idx has no '<NULL>'"),
     (dict(word_to_idx=["<NULL>", "a"]), TypeError, r"word_to_idx must be a dict"),
-    (dict(word_to_idx={"<NULL>": 0, "a": "1"}), TypeError, r"word_to_idx\['a'\] = '1'; expected an integer"),
+    (dict(word_to_idx={"<NULL>": 0, "a": "1"}), TypeError,
+     r"word_to_idx\['a'\] = '1'; expected an integer"),
     (dict(hidden_dim=0), ValueError, r"hidden_dim must be a positive integer; got 0$"),
     (dict(input_dim=2.5), ValueError, r"input_dim must be a positive integer; got 2.5$"),
     (dict(dtype=np.int32), TypeError, r"dtype must be a floating-point dtype"),
-], ids=["gru", "upper_case", "no_null", "list", "string_index", "hidden0", "float_dim", "int_dtype"])
+], ids=["gru", "upper_case", "no_null", "list", "string_index", "hidden0", "float_dim",
+        "int_dtype"])
 def test_constructor_rejects_bad_arguments(arguments, error, pattern):
     given = dict(word_to_idx=vocabulary(5), input_dim=3, wordvec_dim=2, hidden_dim=4)
     given.update(arguments)
@@ -457,9 +468,11 @@ def test_sample_rejects_bad_arguments():
     sizes = dict(N=2, T1=3, D=2, W=3, H=4, V=5)
     model = make_model("rnn", sizes, seed=17)
     features, _ = make_batch(sizes, 17)
-    with pytest.raises(ValueError, match=r"^CaptioningRNN.sample: max_length must be 0 or more; got -1$"):
+    with pytest.raises(ValueError,
+                       match=r"^CaptioningRNN.sample: max_length must be 0 or more; got -1$"):
         model.sample(features, max_length=-1)
-    with pytest.raises(TypeError, match=r"^CaptioningRNN.sample: max_length must be an integer; got 2.0$"):
+    with pytest.raises(TypeError,
+                       match=r"^CaptioningRNN.sample: max_length must be an integer; got 2.0$"):
         model.sample(features, max_length=2.0)
     with pytest.raises(ValueError, match=r"^CaptioningRNN.sample: features has shape \(2, 3\)"):
         model.sample(np.zeros((2, 3)))

@@ -8,7 +8,8 @@ Conventions the docs follow (see docs/README.md, "How the code is quoted"):
 A quoted line must appear in that file verbatim up to spacing (runs of whitespace are collapsed);
 a block's lines must be consecutive lines of the file, each with or without its trailing
 comment. These tests check every quotation, that each of the 14 seed functions (and the
-optional affine pair) has its own `##` section, and that every relative link in docs/ leads to an existing file and anchor.
+optional affine pair) has its own `##` section, and that every relative link in docs/ leads to
+an existing file and anchor.
 """
 import dataclasses
 import difflib
@@ -233,7 +234,8 @@ def test_every_seed_function_has_a_section(function):
     assert f"`{source.as_posix()}`:" in text, (
         f"{doc.name}#{function} quotes no line of {source.as_posix()}, where {function} lives")
     index = (DOCS / "README.md").read_text(encoding="utf-8")
-    assert f"({doc.name}#{function})" in index, f"docs/README.md does not link {doc.name}#{function}"
+    assert f"({doc.name}#{function})" in index, (
+        f"docs/README.md does not link {doc.name}#{function}")
 
 
 def relative_links():
@@ -253,7 +255,8 @@ def test_relative_link_resolves(doc, target):
     if anchor:
         assert destination.suffix == ".md", f"{doc.name} links {target}: anchors only into .md"
         assert anchor in anchors(destination), (
-            f"{doc.name} links {target}: no such heading; anchors are {sorted(anchors(destination))}")
+            f"{doc.name} links {target}: no such heading; "
+            f"anchors are {sorted(anchors(destination))}")
 
 
 @pytest.mark.parametrize("doc", DOC_FILES, ids=lambda doc: doc.name)

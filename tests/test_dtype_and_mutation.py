@@ -64,7 +64,8 @@ def test_float32_gradients_stay_float32(function, sizes, seed):
         assert list(gradients) == list(wide)
         for name, gradient in gradients.items():
             wanted, = _float32_expected([wide[name]])
-            assert_close(gradient, wanted, FLOAT32_RTOL, FLOAT32_ATOL, f"{function} ({tree}): {name}")
+            assert_close(gradient, wanted, FLOAT32_RTOL, FLOAT32_ATOL,
+                         f"{function} ({tree}): {name}")
 
 
 # ---------------------------------------------------------------------------------------------

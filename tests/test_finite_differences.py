@@ -34,7 +34,8 @@ FD_ATOL = 1e-7
 
 TINY_SIZES = {
     "unit": UNIT_SIZES,                                # N = T = H = 1
-    "tiny": dict(N=2, T=3, D=3, H=2, V=2, M=1),        # T > 1, repeated indices, an all-False mask row
+    "tiny": dict(N=2, T=3, D=3, H=2, V=2, M=1),        # T > 1, repeated indices,
+                                                       # an all-False mask row
     "distinct": DISTINCT_SIZES,                        # pairwise distinct sizes
 }
 

@@ -26,7 +26,8 @@ FALSE_ALARM_CASES_PER_FUNCTION = 150
 def write_impl(tmp_path, body, name="impl.py"):
     """An implementation file: the bundled manual layers with some functions replaced."""
     path = tmp_path / name
-    path.write_text("import numpy as np\nfrom manual import *\nimport manual\n\n" + textwrap.dedent(body))
+    path.write_text("import numpy as np\nfrom manual import *\nimport manual\n\n"
+                    + textwrap.dedent(body))
     return path
 
 
@@ -38,10 +39,12 @@ def run_cli(*args):
 def test_bundled_manual_passes_every_function():
     report = check_implementation("manual")
     # manual carries the optional affine pair too, so it is checked after the 14
-    assert [r.function for r in report.results.values()] == list(SEED_FUNCTIONS + OPTIONAL_FUNCTIONS)
+    assert ([r.function for r in report.results.values()]
+            == list(SEED_FUNCTIONS + OPTIONAL_FUNCTIONS))
     assert {r.status for r in report.results.values()} == {"pass"}
     assert report.ok
-    assert all(r.cases == DEFAULT_CASES and r.worst_error <= r.tolerance for r in report.results.values())
+    assert all(r.cases == DEFAULT_CASES and r.worst_error <= r.tolerance
+               for r in report.results.values())
 
 
 def test_no_false_alarm_over_two_thousand_cases():
@@ -160,7 +163,8 @@ def test_python_2_file_is_checked_through_its_translation(tmp_path):
                     "    return 1 / (1 + np.exp(-x))\n")
     report = check_implementation(path, only=["sigmoid"])
     assert report.notes == [f"{path} is Python 2 code: checked its Python 3 translation by fissix "
-                            "(print statement (line 3), xrange (line 6)); the file itself is unchanged"]
+                            "(print statement (line 3), xrange (line 6)); the file itself is "
+                            "unchanged"]
     assert path.read_text().startswith("import numpy as np\n\nprint 'loading'")  # untouched
     assert report.results["sigmoid"].status == "pass"  # 1 / (1 + exp(1000)) = 1 / inf = 0: right
 
@@ -189,11 +193,12 @@ def test_carry_bug_is_located_in_time_not_in_the_step(tmp_path):
                 db += da.sum(axis=0)
                 dprev_h = da @ Wh.T
             return dx, dprev_h, dWx, dWh, db.astype(x.dtype)
-    """)
+    """)  # noqa: E501  the file under test, one long line as a student writes it
     result = check_implementation(path, only=["rnn_backward"]).results["rnn_backward"]
     assert result.status == "fail"
     assert result.timestep == 1
-    assert "the gradient at t=1 is right, but what it carries back to t=0 is wrong" in result.diagnosis
+    assert ("the gradient at t=1 is right, but what it carries back to t=0 is wrong"
+            in result.diagnosis)
     assert "dprev_h is not passed back from one step to the one before" in result.diagnosis
 
 
@@ -270,7 +275,8 @@ def test_sys_exit_and_prints_are_contained(tmp_path):
 def test_progress_is_reported_for_every_case():
     seen = []
     check_implementation("manual", only=["sigmoid"], cases=5,
-                         progress=lambda function, index, total: seen.append((function, index, total)))
+                         progress=lambda function, index, total: seen.append(
+                             (function, index, total)))
     assert seen == [("sigmoid", index, 5) for index in range(5)]
 
 
@@ -314,9 +320,11 @@ def test_plot_option_without_matplotlib_exits_2_before_checking(tmp_path):
     blocker = tmp_path / "site" / "matplotlib"
     blocker.mkdir(parents=True)
     (blocker / "__init__.py").write_text("raise ImportError('matplotlib is not installed here')\n")
-    completed = subprocess.run([sys.executable, "-m", "rnn_autograd", "--plot", str(tmp_path / "p")],
+    completed = subprocess.run([sys.executable, "-m", "rnn_autograd", "--plot",
+                                str(tmp_path / "p")],
                                capture_output=True, text=True, timeout=120,
-                               env={**__import__("os").environ, "PYTHONPATH": str(tmp_path / "site")})
+                               env={**__import__("os").environ,
+                                    "PYTHONPATH": str(tmp_path / "site")})
     assert completed.returncode == 2
     assert "pip install 'rnn-autograd[plot]'" in completed.stderr
     assert "Traceback" not in completed.stderr and completed.stdout == ""
@@ -353,8 +361,10 @@ def test_file_inside_a_package_may_use_relative_imports(tmp_path):
 def test_module_name_is_found_in_the_current_folder(tmp_path):
     make_assignment_package(tmp_path)
     # As the console script starts: the current folder is NOT on sys.path by itself.
-    script = "import sys; sys.path.pop(0); from rnn_autograd.gradcheck.cli import main; sys.exit(main())"
-    completed = subprocess.run([sys.executable, "-c", script, "--impl", "cs231n.rnn_layers", "--only", "sigmoid"],
+    script = ("import sys; sys.path.pop(0); from rnn_autograd.gradcheck.cli import main; "
+              "sys.exit(main())")
+    completed = subprocess.run([sys.executable, "-c", script, "--impl", "cs231n.rnn_layers",
+                                "--only", "sigmoid"],
                                capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert completed.returncode == 0, completed.stderr
     assert "sigmoid" in completed.stdout and "pass" in completed.stdout

@@ -62,7 +62,8 @@ def manifest(path):
 def report_for(path):
     """Run the checker once per implementation file (shared by every test of that file)."""
     path = Path(path)
-    options = {"time_limit": HANG_TIME_LIMIT_SECONDS} if _module_constants(path).get("HANGS") else {}
+    hangs = _module_constants(path).get("HANGS")
+    options = {"time_limit": HANG_TIME_LIMIT_SECONDS} if hangs else {}
     return check_implementation(str(path), seed=0, **options)
 
 
@@ -77,11 +78,12 @@ def _matches(expected, got):
     return got == expected
 
 
-bug_files = pytest.mark.parametrize("path", BUG_FILES, ids=[path.stem[len("bug_"):] for path in BUG_FILES])
+bug_files = pytest.mark.parametrize("path", BUG_FILES,
+                                    ids=[path.stem[len("bug_"):] for path in BUG_FILES])
 LOCALISED_FILES = [path for path in BUG_FILES
                    if any(manifest(path)[key] is not None for key in LOCALISATION)]
-localised_bug_files = pytest.mark.parametrize("path", LOCALISED_FILES,
-                                              ids=[path.stem[len("bug_"):] for path in LOCALISED_FILES])
+localised_bug_files = pytest.mark.parametrize(
+    "path", LOCALISED_FILES, ids=[path.stem[len("bug_"):] for path in LOCALISED_FILES])
 
 
 def test_suite_is_large_enough():
@@ -123,7 +125,8 @@ def test_bug_leaves_other_functions_passing(path):
     expected = manifest(path)
     touched = {expected["function"], *expected["also_fail"]}
     report = report_for(path)
-    not_passing = {name: (result.status, result.diagnosis) for name, result in report.results.items()
+    not_passing = {name: (result.status, result.diagnosis)
+                   for name, result in report.results.items()
                    if name not in touched and result.status != "pass"}
     assert not not_passing
 
@@ -198,8 +201,9 @@ def test_python2_file_is_checked_through_its_translation():
     assert "print '" in path.read_text().splitlines()[line - 1]
     status, report, stderr = _run_command(path, "--only", "sigmoid")
     assert status == 0, stderr  # 1 / (1 + exp(-x)) overflows to 1 / inf = 0 at -1000: right
-    assert report["notes"] == [f"{path} is Python 2 code: checked its Python 3 translation by fissix "
-                               f"(print statement (line {line})); the file itself is unchanged"]
+    assert report["notes"] == [f"{path} is Python 2 code: checked its Python 3 translation by "
+                               f"fissix (print statement (line {line})); the file itself is "
+                               "unchanged"]
     assert report["functions"]["sigmoid"]["status"] == "pass"
 
 
@@ -251,7 +255,8 @@ def test_sys_exit_in_impl_is_an_error_and_the_rest_is_still_checked():
     assert returncode == 1
     statuses = {name: entry["status"] for name, entry in report["functions"].items()}
     assert statuses.pop("temporal_affine_backward") == "error"
-    assert statuses == {name: "pass" for name in SEED_FUNCTIONS if name != "temporal_affine_backward"}
+    assert statuses == {name: "pass" for name in SEED_FUNCTIONS
+                        if name != "temporal_affine_backward"}
 
 
 def test_hanging_impl_is_cut_off_by_the_command_line_time_limit():

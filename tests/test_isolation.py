@@ -33,7 +33,8 @@ def expected_statuses():
 
 
 def test_each_attack_is_reported_on_its_own_function_and_the_json_stays_valid():
-    completed = subprocess.run([sys.executable, "-m", "rnn_autograd.gradcheck", "--impl", str(HOSTILE),
+    completed = subprocess.run([sys.executable, "-m", "rnn_autograd.gradcheck",
+                                "--impl", str(HOSTILE),
                                 "--time-limit", str(TIME_LIMIT), "--json", "-", "--quiet"],
                                capture_output=True, text=True, timeout=300)
     assert completed.returncode == 1, completed.stderr
@@ -45,19 +46,25 @@ def test_each_attack_is_reported_on_its_own_function_and_the_json_stays_valid():
     assert "SIGSEGV" in diagnosis["rnn_step_backward"]
     assert "exit code 3" in diagnosis["word_embedding_backward"]
     assert "MemoryError" in diagnosis["rnn_backward"]
-    assert "time limit" in diagnosis["sigmoid"] and "time limit" in diagnosis["temporal_softmax_loss"]
+    assert "time limit" in diagnosis["sigmoid"]
+    assert "time limit" in diagnosis["temporal_softmax_loss"]
     assert "its __str__ raises" in diagnosis["lstm_step_backward"]
     assert "KeyboardInterrupt" in diagnosis["lstm_backward"]
     assert "writes into its arguments (x)" in diagnosis["temporal_affine_forward"]
 
 
 def test_the_checkers_process_is_untouched():
-    dot, tanh, tolerance, floating = np.dot, autograd.numpy.tanh, errors.FLOAT64_TOLERANCE, np.geterr()
-    report = check_implementation(HOSTILE, only=["temporal_affine_backward", "temporal_softmax_loss"],
+    dot, tanh, tolerance, floating = (np.dot, autograd.numpy.tanh, errors.FLOAT64_TOLERANCE,
+                                      np.geterr())
+    report = check_implementation(HOSTILE,
+                                  only=["temporal_affine_backward", "temporal_softmax_loss"],
                                   time_limit=TIME_LIMIT)
-    assert report.results["temporal_affine_backward"].status == "fail"  # its patches did not help it
-    assert (np.dot, autograd.numpy.tanh, errors.FLOAT64_TOLERANCE, np.geterr()) == (dot, tanh, tolerance, floating)
-    assert not any(thread.name.startswith("Thread") and thread.is_alive() and thread is not threading.main_thread()
+    # its patches did not help it
+    assert report.results["temporal_affine_backward"].status == "fail"
+    assert ((np.dot, autograd.numpy.tanh, errors.FLOAT64_TOLERANCE, np.geterr())
+            == (dot, tanh, tolerance, floating))
+    assert not any(thread.name.startswith("Thread") and thread.is_alive()
+                   and thread is not threading.main_thread()
                    and thread.daemon is False for thread in threading.enumerate())
 
 
@@ -86,8 +93,8 @@ def test_no_worker_outlives_a_killed_checker():
     import shutil
     if not sys.platform.startswith("linux") or shutil.which("pgrep") is None:
         pytest.skip("PR_SET_PDEATHSIG and pgrep are Linux's")
-    checker = subprocess.Popen([sys.executable, "-m", "rnn_autograd.gradcheck", "--impl", str(HOSTILE),
-                                "--only", "sigmoid", "--time-limit", "600"],
+    checker = subprocess.Popen([sys.executable, "-m", "rnn_autograd.gradcheck",
+                                "--impl", str(HOSTILE), "--only", "sigmoid", "--time-limit", "600"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 30
     workers = []

@@ -83,7 +83,8 @@ def imported_modules(path):
 
 
 LIBRARY_FILES = sorted(
-    path for top in ("layer_contracts", "manual", "rnn_autograd") for path in (ROOT / top).rglob("*.py"))
+    path for top in ("layer_contracts", "manual", "rnn_autograd")
+    for path in (ROOT / top).rglob("*.py"))
 
 
 def _is_standard_library(name):
@@ -108,7 +109,8 @@ def violations(path, own):
     return wrong
 
 
-@pytest.mark.parametrize("path", LIBRARY_FILES, ids=[str(p.relative_to(ROOT)) for p in LIBRARY_FILES])
+@pytest.mark.parametrize("path", LIBRARY_FILES,
+                         ids=[str(p.relative_to(ROOT)) for p in LIBRARY_FILES])
 def test_imports_follow_the_layering(path):
     wrong = violations(path, layer_of_module(module_name(path)))
     assert not wrong, "\n".join(wrong)
@@ -143,8 +145,8 @@ def test_importing_the_twins_loads_neither_the_checker_nor_matplotlib():
     code = ("import sys, rnn_autograd; "
             "print(sorted(m for m in sys.modules if m.startswith(('rnn_autograd.', 'matplotlib', "
             "'manual'))))")
-    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                            cwd=ROOT).stdout
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True, cwd=ROOT).stdout
     assert "gradcheck" not in loaded and "matplotlib" not in loaded and "manual" not in loaded
     assert "demos" not in loaded
 

@@ -113,7 +113,8 @@ def test_every_seed_function_is_covered():
     assert len(SEED_FUNCTIONS) == 14
     assert OPTIONAL_FUNCTIONS == ("affine_forward", "affine_backward")
     assert not set(SEED_FUNCTIONS) & set(OPTIONAL_FUNCTIONS)
-    assert set(FORWARD_FUNCTIONS) | set(GRADIENT_FUNCTIONS) == set(SEED_FUNCTIONS) | set(OPTIONAL_FUNCTIONS)
+    assert (set(FORWARD_FUNCTIONS) | set(GRADIENT_FUNCTIONS)
+            == set(SEED_FUNCTIONS) | set(OPTIONAL_FUNCTIONS))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -161,9 +162,11 @@ def test_extreme_inputs_give_finite_values_and_gradients(layer, regime, sizes, d
             assert np.all(np.isfinite(value)), f"{layer.name}: {name} is not finite"
             assert np.asarray(value).dtype == dtype, f"{layer.name}: {name} is {value.dtype}"
     # both trees agree there too: float64 as tightly as anywhere; float32 to float32 precision
-    rtol, atol = (VJP_RTOL, VJP_ATOL) if dtype == np.float64 else (FLOAT32_VJP_RTOL, FLOAT32_VJP_ATOL)
+    rtol, atol = ((VJP_RTOL, VJP_ATOL) if dtype == np.float64
+                  else (FLOAT32_VJP_RTOL, FLOAT32_VJP_ATOL))
     for name in manual_result:
-        assert_close(manual_result[name], reference_result[name], rtol, atol, f"{layer.name}: {name}")
+        assert_close(manual_result[name], reference_result[name], rtol, atol,
+                     f"{layer.name}: {name}")
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

@@ -62,14 +62,16 @@ def report_for(path):
     return check_model(str(path), seed=0)
 
 
-bug_files = pytest.mark.parametrize("path", BUG_FILES, ids=[path.stem[len("bug_"):] for path in BUG_FILES])
+bug_files = pytest.mark.parametrize("path", BUG_FILES,
+                                    ids=[path.stem[len("bug_"):] for path in BUG_FILES])
 
 
 def test_suite_holds_the_usual_mistakes():
     mistakes = {manifest(path)["mistake"] for path in BUG_FILES}
     assert len(BUG_FILES) >= 12
-    assert {"captions_swapped", "scored_against_captions_in", "mask_token", "projection_without_bias",
-            "cell_type_ignored", "feeds_start_every_step", "stops_batch_at_first_end"} <= mistakes
+    assert {"captions_swapped", "scored_against_captions_in", "mask_token",
+            "projection_without_bias", "cell_type_ignored", "feeds_start_every_step",
+            "stops_batch_at_first_end"} <= mistakes
 
 
 @bug_files
@@ -103,7 +105,8 @@ def test_the_other_part_is_untouched(path):
             assert result.status == "pass", f"{part}: {result.diagnosis}"
 
 
-@pytest.mark.parametrize("path", CORRECT_FILES, ids=["course2019", "course2024", "stops_at_own_end", "manual"])
+@pytest.mark.parametrize("path", CORRECT_FILES,
+                         ids=["course2019", "course2024", "stops_at_own_end", "manual"])
 def test_correct_models_pass(path):
     report = check_model(str(path))
     assert report.ok, {part: result.diagnosis for part, result in report.results.items()}
@@ -238,7 +241,8 @@ def test_a_float32_model_answering_in_float64_warns(tmp_path):
     report = check_model(str(path), only=["loss"], cases=1)
     result = report.results["loss"]
     assert result.status == "warn" and report.ok, result.diagnosis
-    assert any(warning.startswith("W_proj is float64 for float32 inputs") for warning in result.warnings)
+    assert any(warning.startswith("W_proj is float64 for float32 inputs")
+               for warning in result.warnings)
     assert "warnings do not fail the check" in result.diagnosis
     strict = check_model(str(path), only=["loss"], cases=1, strict=True)
     assert strict.results["loss"].status == "fail" and not strict.ok
@@ -260,7 +264,8 @@ def test_cases_cover_what_the_issue_asks_for():
         for name in ("b_proj", "b", "b_vocab"):
             assert np.all(params[name] != 0)
         out = captions[:, 1:]
-        all_padding_row += bool((out == tokens.null).all(axis=1).any() and (out != tokens.null).any())
+        all_padding_row += bool((out == tokens.null).all(axis=1).any()
+                                and (out != tokens.null).any())
         padded += bool((out == tokens.null).any() and (out != tokens.null).any())
         course_tokens += tokens == Tokens(0, 1, 2)
         other_tokens += tokens != Tokens(0, 1, 2)
@@ -292,10 +297,12 @@ def test_the_command_line_checks_a_model_with_the_same_rows_and_exit_codes():
     import json
     import subprocess
     import sys
-    folder = Path(__file__).resolve().parent / "impls" / "models" / "course2024" / "cs231n" / "classifiers"
+    folder = (Path(__file__).resolve().parent / "impls" / "models" / "course2024" / "cs231n"
+              / "classifiers")
 
     def run(*arguments):
-        return subprocess.run([sys.executable, "-m", "rnn_autograd.gradcheck", *map(str, arguments)],
+        return subprocess.run([sys.executable, "-m", "rnn_autograd.gradcheck",
+                               *map(str, arguments)],
                               capture_output=True, text=True, timeout=300)
     correct = run("--model", folder / "rnn.py", "--json", "-")
     assert correct.returncode == 0, correct.stderr

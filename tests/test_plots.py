@@ -25,7 +25,8 @@ def test_gradient_flow_manual_and_autograd_agree_and_the_rnn_vanishes():
         curves = results[cell]
         assert curves["manual"].shape == curves["autograd"].shape == (60,)
         assert curves["difference"] <= plots.AGREEMENT_TOLERANCE
-        np.testing.assert_allclose(curves["manual"], curves["autograd"], rtol=plots.AGREEMENT_TOLERANCE)
+        np.testing.assert_allclose(curves["manual"], curves["autograd"],
+                                   rtol=plots.AGREEMENT_TOLERANCE)
     rnn, lstm = results["rnn"]["manual"], results["lstm"]["manual"]
     assert rnn[-1] == pytest.approx(lstm[-1])  # the same upstream gradient at t = T-1
     # what the picture shows: the vanilla RNN loses many orders of magnitude over 60 steps,
@@ -48,7 +49,8 @@ def test_manual_step_loop_matches_the_sequence_backward():
 def test_gradient_flow_command_writes_a_png(tmp_path, capsys):
     pytest.importorskip("matplotlib")
     out = tmp_path / "flow" / "gradient_flow.png"
-    status = plots.main(["--T", "50", "--N", "2", "--D", "4", "--H", "6", "--seed", "3", "--out", str(out)])
+    status = plots.main(["--T", "50", "--N", "2", "--D", "4", "--H", "6", "--seed", "3",
+                         "--out", str(out)])
     assert status == 0
     _assert_png(out)
     printed = capsys.readouterr().out
@@ -100,7 +102,8 @@ def without_matplotlib(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
 
 
-def test_gradient_flow_command_without_matplotlib_says_how_to_install(without_matplotlib, tmp_path, capsys):
+def test_gradient_flow_command_without_matplotlib_says_how_to_install(without_matplotlib,
+                                                                      tmp_path, capsys):
     out = tmp_path / "flow.png"
     status = plots.main(["--T", "5", "--out", str(out)])
     captured = capsys.readouterr()
@@ -112,13 +115,15 @@ def test_gradient_flow_command_without_matplotlib_says_how_to_install(without_ma
 
 
 def test_error_heatmap_without_matplotlib_raises_plot_unavailable(without_matplotlib, tmp_path):
-    with pytest.raises(heatmaps.PlotUnavailable, match=r"pip install 'rnn-autograd\[plot\]'") as error:
+    with pytest.raises(heatmaps.PlotUnavailable,
+                       match=r"pip install 'rnn-autograd\[plot\]'") as error:
         heatmaps.error_heatmap(np.ones((2, 3)), tmp_path / "x.png", "t")
     assert isinstance(error.value, ImportError)
     assert not (tmp_path / "x.png").exists()
 
 
-def test_training_command_without_matplotlib_refuses_plot_before_training(without_matplotlib, capsys):
+def test_training_command_without_matplotlib_refuses_plot_before_training(without_matplotlib,
+                                                                          capsys):
     status = charlm.main(["--steps", "1000", "--plot", "loss.png"])
     captured = capsys.readouterr()
     assert status == 2

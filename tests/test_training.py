@@ -1,4 +1,5 @@
-"""The character-level model trained with the manual layers: same losses as autograd, and it learns."""
+"""The character-level model trained with the manual layers: same losses as autograd, and it
+learns."""
 import io
 
 import numpy as np
@@ -46,7 +47,8 @@ def test_training_with_manual_or_autograd_gradients_gives_the_same_losses(cell):
     manual_run = charlm.train(5, cell, "manual", seed=2, hidden_size=SMALL_HIDDEN_SIZE)
     autograd_run = charlm.train(5, cell, "autograd", seed=2, hidden_size=SMALL_HIDDEN_SIZE)
     assert len(manual_run.losses) == len(autograd_run.losses) == 5
-    np.testing.assert_allclose(manual_run.losses, autograd_run.losses, rtol=SAME_LOSS_TOLERANCE, atol=0)
+    np.testing.assert_allclose(manual_run.losses, autograd_run.losses, rtol=SAME_LOSS_TOLERANCE,
+                               atol=0)
     # the losses change from step to step: the comparison is not of five equal numbers
     assert len(set(manual_run.losses)) == 5
     for name in manual_run.params:
@@ -77,7 +79,8 @@ def test_sample_continues_the_start_with_known_characters():
     text = charlm.sample(result.params, "lstm", result.vocabulary, start="Love ", length=40, seed=1)
     assert text.startswith("Love ") and len(text) == len("Love ") + 40
     assert set(text) <= set(result.vocabulary.characters)
-    again = charlm.sample(result.params, "lstm", result.vocabulary, start="Love ", length=40, seed=1)
+    again = charlm.sample(result.params, "lstm", result.vocabulary, start="Love ", length=40,
+                          seed=1)
     assert again == text  # the seed fixes the sample
 
 
@@ -130,7 +133,8 @@ def test_compare_fails_when_the_manual_gradients_are_wrong(monkeypatch, capsys):
         loss, grads = right(params, x, y, mask, cell)
         H = params["Wh"].shape[0]
         dWh = grads["Wh"]
-        wrong = dict(grads, Wh=np.concatenate([dWh[:, H:2 * H], dWh[:, :H], dWh[:, 2 * H:]], axis=1))
+        wrong = dict(grads, Wh=np.concatenate([dWh[:, H:2 * H], dWh[:, :H], dWh[:, 2 * H:]],
+                                              axis=1))
         return loss, wrong
 
     monkeypatch.setitem(charlm.GRADIENTS, "manual", swapped_gates)
@@ -143,5 +147,6 @@ def test_compare_fails_when_the_manual_gradients_are_wrong(monkeypatch, capsys):
 
 
 def test_first_batch_gradients_of_the_command_agree():
-    difference = charlm.first_batch_gradient_difference("lstm", seed=4, hidden_size=SMALL_HIDDEN_SIZE)
+    difference = charlm.first_batch_gradient_difference("lstm", seed=4,
+                                                        hidden_size=SMALL_HIDDEN_SIZE)
     assert 0 <= difference < charlm.GRADIENT_AGREEMENT_TOLERANCE

@@ -45,7 +45,8 @@ def test_course_style_correct_code_passes_or_warns(name):
     warned = set(verdict(name)["warn"])
     report = check_implementation(IMPLS / f"{name}.py")
     statuses = {function: result.status for function, result in report.results.items()}
-    assert statuses == {function: "warn" if function in warned else "pass" for function in SEED_FUNCTIONS}, \
+    assert statuses == {function: "warn" if function in warned else "pass"
+                        for function in SEED_FUNCTIONS}, \
         {f: report.results[f].diagnosis for f in statuses if statuses[f] not in ("pass", "warn")}
     assert report.ok
     for function in warned:
@@ -68,7 +69,8 @@ def test_seed_with_its_two_python3_fixes_exits_0_and_warns_for_what_the_issue_na
     assert completed.returncode == 0, completed.stderr
     report = json.loads(completed.stdout)
     assert report["schema_version"] == api.SCHEMA_VERSION and report["ok"] is True
-    findings = [finding for function in report["functions"].values() for finding in function["findings"]]
+    findings = [finding for function in report["functions"].values()
+                for finding in function["findings"]]
     assert {finding["severity"] for finding in findings} == {"warning"}
     assert {finding["kind"] for finding in findings} == {"dtype", "value"}
     loss = report["functions"]["temporal_softmax_loss"]["findings"]
@@ -90,7 +92,8 @@ def test_seed_as_the_2016_course_wrote_it_is_translated_and_its_float_size_named
         assert "use // for integer division" in result.diagnosis
         assert result.replay
     assert result.location.endswith(f"seed_python2.py:{division_line + 1}")  # np.zeros((N, T, H))
-    others = {f: r.status for f, r in report.results.items() if f not in ("lstm_forward", "lstm_backward")}
+    others = {f: r.status for f, r in report.results.items()
+              if f not in ("lstm_forward", "lstm_backward")}
     assert set(others.values()) <= {"pass", "warn"}
     assert run_cli("--impl", path, "--quiet").returncode == 1
 
@@ -146,7 +149,8 @@ def test_a_missing_function_named_in_only_fails_and_a_close_name_is_suggested(tm
 
 def test_junit_report_has_one_testcase_per_function(tmp_path):
     junit = tmp_path / "junit.xml"
-    completed = run_cli("--impl", IMPLS / "bug_rnn_backward_no_hidden_carry.py", "--junit", junit, "--quiet")
+    completed = run_cli("--impl", IMPLS / "bug_rnn_backward_no_hidden_carry.py", "--junit", junit,
+                        "--quiet")
     assert completed.returncode == 1
     suite = ElementTree.parse(junit).getroot()
     cases = {case.get("name"): case for case in suite.iter("testcase")}
