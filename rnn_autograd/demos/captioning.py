@@ -305,6 +305,8 @@ def build_parser():
         description="Train the course's CaptioningRNN (affine -> word_embedding -> RNN or LSTM -> "
                     "temporal_affine -> temporal_softmax_loss, all hand-written) on a tiny "
                     "synthetic captioning task, then caption held-out images.")
+    parser.add_argument("--version", action="version",
+                        version=f"%(prog)s {rnn_autograd.__version__}")
     parser.add_argument("--steps", type=_positive_int, default=DEFAULT_STEPS,
                         help=f"Adam steps (default {DEFAULT_STEPS})")
     parser.add_argument("--cell", choices=("lstm", "rnn"), default="lstm",

@@ -365,6 +365,8 @@ def build_parser():
         description="Train a character-level language model (word_embedding -> LSTM or RNN -> "
                     "temporal_affine -> temporal_softmax_loss) on the shipped sonnets with the "
                     "hand-written layers, then sample from it.")
+    parser.add_argument("--version", action="version",
+                        version=f"%(prog)s {rnn_autograd.__version__}")
     parser.add_argument("--steps", type=int, default=DEFAULT_STEPS,
                         help=f"Adam steps (default {DEFAULT_STEPS})")
     parser.add_argument("--cell", choices=("lstm", "rnn"), default="lstm",

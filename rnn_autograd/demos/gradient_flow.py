@@ -34,6 +34,7 @@ import autograd.numpy as anp
 import numpy as np
 
 import manual
+import rnn_autograd
 from rnn_autograd.demos.allocator import keep_freed_memory
 from rnn_autograd.lstm import lstm_step
 from rnn_autograd.rnn import rnn_step
@@ -326,6 +327,8 @@ def build_parser():
         prog="rnn-gradient-flow",
         description="Plot ||dL/dh_t|| against t for a vanilla RNN and an LSTM, computed with the "
                     "manual backward and with autograd, for a loss on the last timestep only.")
+    parser.add_argument("--version", action="version",
+                        version=f"%(prog)s {rnn_autograd.__version__}")
     parser.add_argument("--T", type=_positive_int, default=60, help="sequence length (default 60)")
     parser.add_argument("--N", type=_positive_int, default=4, help="batch size (default 4)")
     parser.add_argument("--D", type=_positive_int, default=10, help="input size (default 10)")

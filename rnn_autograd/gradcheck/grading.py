@@ -27,6 +27,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import rnn_autograd
 from rnn_autograd.gradcheck.layers import ALL_FUNCTIONS, OPTIONAL_FUNCTIONS, SEED_FUNCTIONS
 from rnn_autograd.gradcheck.submissions import (
     BadInput,
@@ -449,6 +450,8 @@ def build_parser():
                "rnn_layers.py. Any other folder is a class: each .py file and each subfolder in "
                "it is a submission. "
                "Exit status: 0 the run completed, 2 bad input, 3 internal error, 130 interrupted.")
+    parser.add_argument("--version", action="version",
+                        version=f"%(prog)s {rnn_autograd.__version__}")
     parser.add_argument("submissions", nargs="+", metavar="SUBMISSION",
                         help="a submission, or a folder of them")
     parser.add_argument("--csv", default="grades.csv", metavar="PATH",
