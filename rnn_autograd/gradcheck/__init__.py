@@ -5,6 +5,7 @@
 See `api.py` for the Python API and `cli.py` for the `rnn-gradcheck` command.
 """
 from rnn_autograd.gradcheck.api import (
+    Finding,
     FunctionResult,
     ImplementationIncorrect,
     Report,
@@ -14,4 +15,4 @@ from rnn_autograd.gradcheck.api import (
 from rnn_autograd.gradcheck.loading import LoadError
 
 __all__ = ["check_implementation", "assert_implementation_correct", "Report", "FunctionResult",
-           "ImplementationIncorrect", "LoadError"]
+           "Finding", "ImplementationIncorrect", "LoadError"]

@@ -15,8 +15,10 @@ import shlex
 import sys
 import time
 import types
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -36,9 +38,10 @@ from rnn_autograd.gradcheck.layers import (
     ALL_FUNCTIONS,
     OPTIONAL_FUNCTIONS,
     SEED_FUNCTIONS,
+    LayerSpec,
     layer_of,
 )
-from rnn_autograd.gradcheck.loading import LoadError, load_implementation
+from rnn_autograd.gradcheck.loading import Implementation, LoadError, load_implementation
 from rnn_autograd.gradcheck.localise import locate, wrong_arrays
 
 DEFAULT_TIME_LIMIT = 10.0  # seconds per call: generous for tiny shapes, catches a hang
@@ -61,14 +64,14 @@ class Finding:
     message: str                    # in words, from the first case that showed it
     case: str                       # replay text of that case
     cases: int = 1                  # how many cases showed it
-    arrays: list = field(default_factory=list)  # the returned arrays concerned
+    arrays: list[str] = field(default_factory=list)  # the returned arrays concerned
     location: str | None = None     # file:line in the implementation
     pattern: str | None = None
     timestep: int | None = None     # filled in for the function's main finding
-    gates: list = field(default_factory=list)
+    gates: list[str] = field(default_factory=list)
     replay: str | None = None
 
-    def to_json(self):
+    def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
 
@@ -89,7 +92,7 @@ class FunctionResult:
     pattern: str | None = None         # constant factor, sign flipped, transposed, zero, ...
     failing_case: str | None = None    # replay text of the first case of the main finding
     minimal_case: str | None = None    # replay text of the smallest case found that shows it
-    minimal_shape: dict | None = None
+    minimal_shape: dict[str, int] | None = None
     replay: str | None = None          # a command line that replays the minimal case
     error_type: str | None = None
     error_message: str | None = None
@@ -98,17 +101,18 @@ class FunctionResult:
                                        # (docs/lstm.md#lstm_backward)
     required: bool = False             # missing counts as a failure
                                        # (named in --only, --require-all)
-    findings: list = field(default_factory=list)  # [Finding], most severe first
-    notes: list = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)  # most severe first
+    notes: list[str] = field(default_factory=list)
     # [(name, got, want, dims)] of the main finding
-    evidence: list = field(default_factory=list, repr=False)
+    evidence: list[tuple[str, np.ndarray, np.ndarray, str]] = field(default_factory=list,
+                                                                   repr=False)
 
     @property
-    def passed(self):
+    def passed(self) -> bool:
         """pass or warn: the math is right for the course's contract."""
         return self.status in PASSING or (self.status == "missing" and not self.required)
 
-    def to_json(self):
+    def to_json(self) -> dict[str, Any]:
         data = {key: value for key, value in self.__dict__.items()
                 if key not in ("evidence", "findings")}
         data["findings"] = [finding.to_json() for finding in self.findings]
@@ -124,30 +128,30 @@ class Report:
     implementation: str
     seed: int
     cases: int
-    results: dict                      # function name -> FunctionResult, in the assignment's order
+    results: dict[str, FunctionResult]  # function name -> its result, in the assignment's order
     seconds: float = 0.0
     numeric: bool = False
     strict: bool = False
-    notes: list = field(default_factory=list)  # about the file itself (translated from Python 2)
+    notes: list[str] = field(default_factory=list)  # about the file (translated from Python 2)
 
     @property
-    def checked(self):
+    def checked(self) -> list[FunctionResult]:
         return [r for r in self.results.values() if r.status != "missing"]
 
     @property
-    def missing(self):
+    def missing(self) -> list[str]:
         return [r.function for r in self.results.values() if r.status == "missing"]
 
     @property
-    def ok(self):
+    def ok(self) -> bool:
         """True when every checked function passes or only warns, and nothing required is
         missing."""
         return bool(self.checked) and all(r.passed for r in self.results.values())
 
-    def failures(self):
+    def failures(self) -> list[FunctionResult]:
         return [r for r in self.results.values() if not r.passed]
 
-    def to_json(self):
+    def to_json(self) -> dict[str, Any]:
         import autograd
         return {
             "schema_version": SCHEMA_VERSION,
@@ -426,14 +430,14 @@ class _Checker:
         return best, best_outcome
 
 
-def describe_case(layer, case):
+def describe_case(layer: LayerSpec, case: Case) -> str:
     """'N=3, T=4, D=5, H=6, float64' plus the regime of extreme inputs, if any."""
     text = f"{case.shape_text(layer)}, {case.dtype}"
     regime = extreme_regime(layer, case.extreme)
     return text + (f", extreme inputs: {regime.description}" if regime else "")
 
 
-def derivation_link(function):
+def derivation_link(function: str) -> str | None:
     """Where the derivation of `function` is: 'docs/lstm.md#lstm_backward' (a path that exists
     here: the repository's docs/, or the copy installed with the package), or None."""
     for folder in _docs_folders():
@@ -470,11 +474,24 @@ def _caller_folder():
     return Path.cwd()
 
 
-def check_implementation(impl="manual", only=None, cases=DEFAULT_CASES, seed=0, numeric=False,
-                         time_limit=DEFAULT_TIME_LIMIT, dtypes=("float64", "float32"),
-                         replay=None, progress=None, on_result=None, strict=False,
-                         require_all=False, budget=FUNCTION_BUDGET, on_load=None, in_process=False,
-                         memory_limit=DEFAULT_MEMORY_LIMIT, size=None, size_only=False):
+def check_implementation(impl: Implementation = "manual",
+                         only: Sequence[str] | None = None,
+                         cases: int = DEFAULT_CASES,
+                         seed: int = 0,
+                         numeric: bool = False,
+                         time_limit: float | None = DEFAULT_TIME_LIMIT,
+                         dtypes: Sequence[str] = ("float64", "float32"),
+                         replay: str | None = None,
+                         progress: Callable[[str, int, int], object] | None = None,
+                         on_result: Callable[[FunctionResult], object] | None = None,
+                         strict: bool = False,
+                         require_all: bool = False,
+                         budget: float | None = FUNCTION_BUDGET,
+                         on_load: Callable[[list[str]], object] | None = None,
+                         in_process: bool = False,
+                         memory_limit: int = DEFAULT_MEMORY_LIMIT,
+                         size: str | Mapping[str, int] | None = None,
+                         size_only: bool = False) -> Report:
     """Check the assignment's functions of `impl` against the autograd reference; return a Report.
 
     Inputs:
@@ -558,7 +575,7 @@ class ImplementationIncorrect(AssertionError):
     """Raised by assert_implementation_correct; its message is the diagnosis."""
 
 
-def assert_implementation_correct(impl, **options):
+def assert_implementation_correct(impl: Implementation, **options: Any) -> Report:
     """Raise ImplementationIncorrect with the diagnosis unless every checked function passes
     (or only warns; strict=True makes warnings fail too).
 

@@ -14,6 +14,7 @@ import json
 import math
 import os
 import sys
+from collections.abc import Sequence
 
 import rnn_autograd
 from rnn_autograd.gradcheck.allocator import keep_freed_memory
@@ -158,7 +159,8 @@ class _Progress:
             self.stream.flush()
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of `rnn-gradcheck` (and of `rnn-gradcheck grade`); returns the exit status."""
     keep_freed_memory()  # this process is the command's own: see allocator.py
     if (sys.argv[1:] if argv is None else list(argv))[:1] == ["grade"]:  # `rnn-gradcheck grade ...`
         from rnn_autograd.gradcheck.grading import main as grade

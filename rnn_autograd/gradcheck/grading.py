@@ -24,6 +24,7 @@ import sys
 import tempfile
 import textwrap
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -524,7 +525,7 @@ def _prepare(args):
     return functions, points, outputs, submissions
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     """`rnn-gradcheck grade ...`; returns the exit status."""
     try:
         return _main(argv)

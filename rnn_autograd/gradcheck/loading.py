@@ -10,6 +10,9 @@ import sys
 import types
 from pathlib import Path
 
+# What the checker accepts as an implementation: a .py file, an importable module name, a module.
+Implementation = str | os.PathLike[str] | types.ModuleType
+
 
 class LoadError(Exception):
     """The implementation cannot be loaded; the message is one line naming file and line."""

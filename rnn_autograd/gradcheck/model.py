@@ -31,9 +31,11 @@ import inspect
 import sys
 import time
 import types
+from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -82,10 +84,10 @@ class ModelResult:
     tolerance: float | None = None
     seconds: float = 0.0
     diagnosis: str = ""
-    wrong: list = field(default_factory=list)    # what is wrong: "loss", "W_proj", ..., "captions"
+    wrong: list[str] = field(default_factory=list)   # what is wrong: "loss", "W_proj", ...
     mistake: str | None = None          # id of a usual mistake, e.g. "scored_against_captions_in"
     source: str | None = None           # where the mistake is: "model" or "layers"
-    layers: list = field(default_factory=list)   # the student's layers that make it wrong
+    layers: list[str] = field(default_factory=list)  # the student's layers that make it wrong
     failing_case: str | None = None
     replay: str | None = None
     error_type: str | None = None
@@ -93,14 +95,14 @@ class ModelResult:
     location: str | None = None
     link: str | None = None             # the derivation: docs/captioning.md#...
     required: bool = False              # as FunctionResult's: a missing part never fails here
-    warnings: list = field(default_factory=list)  # what is suspect but not wrong
-    notes: list = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # what is suspect but not wrong
+    notes: list[str] = field(default_factory=list)
 
     @property
-    def passed(self):
+    def passed(self) -> bool:
         return self.status in PASSING or self.status == "missing"
 
-    def to_json(self):
+    def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
 
@@ -111,25 +113,25 @@ class ModelReport:
     class_name: str
     seed: int
     cases: int
-    results: dict                       # "loss" / "sample" -> ModelResult
+    results: dict[str, ModelResult]     # "loss" / "sample" -> its result
     seconds: float = 0.0
     strict: bool = False
-    notes: list = field(default_factory=list)  # about the file itself, from the loader
+    notes: list[str] = field(default_factory=list)  # about the file itself, from the loader
 
     @property
-    def checked(self):
+    def checked(self) -> list[ModelResult]:
         return [r for r in self.results.values() if r.status != "missing"]
 
     @property
-    def missing(self):
+    def missing(self) -> list[str]:
         return [r.function for r in self.results.values() if r.status == "missing"]
 
     @property
-    def ok(self):
+    def ok(self) -> bool:
         """True when every checked part passes or only warns."""
         return bool(self.checked) and all(r.passed for r in self.results.values())
 
-    def to_json(self):
+    def to_json(self) -> dict[str, Any]:
         return {"ok": self.ok, "implementation": self.implementation, "class": self.class_name,
                 "seed": self.seed, "cases_per_part": self.cases, "strict": self.strict,
                 "seconds": round(self.seconds, 3), "notes": self.notes,
@@ -867,8 +869,15 @@ def _case_words(case):
             f"H={case.H}, V={case.V}, {case.dtype}")
 
 
-def check_model(path, only=None, cases=DEFAULT_MODEL_CASES, seed=0, time_limit=DEFAULT_TIME_LIMIT,
-                dtypes=("float64", "float32"), replay=None, on_result=None, strict=False):
+def check_model(path: str | types.ModuleType,
+                only: Sequence[str] | None = None,
+                cases: int = DEFAULT_MODEL_CASES,
+                seed: int = 0,
+                time_limit: float | None = DEFAULT_TIME_LIMIT,
+                dtypes: Sequence[str] = ("float64", "float32"),
+                replay: str | None = None,
+                on_result: Callable[[ModelResult], object] | None = None,
+                strict: bool = False) -> ModelReport:
     """Check the captioning model of a course file against the autograd twin; return a ModelReport.
 
     Inputs:
