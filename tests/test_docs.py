@@ -23,6 +23,8 @@ from pathlib import Path
 import pytest
 
 import manual
+from rnn_autograd.gradcheck import model
+from rnn_autograd.gradcheck.api import derivation_link, docs_link
 from rnn_autograd.gradcheck.layers import OPTIONAL_FUNCTIONS, SEED_FUNCTIONS
 
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -257,6 +259,22 @@ def test_relative_link_resolves(doc, target):
         assert anchor in anchors(destination), (
             f"{doc.name} links {target}: no such heading; "
             f"anchors are {sorted(anchors(destination))}")
+
+
+PRINTED_LINKS = [pytest.param(derivation_link, function, id=function)
+                 for function in SEED_FUNCTIONS + OPTIONAL_FUNCTIONS]
+PRINTED_LINKS += [pytest.param(lambda part: docs_link(*model.LINKS[part]), part, id=f"model-{part}")
+                  for part in model.PARTS]
+
+
+@pytest.mark.parametrize("link_of, name", PRINTED_LINKS)
+def test_the_links_the_checker_prints_lead_to_a_heading(link_of, name):
+    """The `derivation:` line of a failing row: an existing page, and a heading in it."""
+    link = link_of(name)
+    assert link, f"the checker prints no derivation for {name}"
+    path, _, anchor = link.partition("#")
+    assert Path(path).is_file(), f"{name}: {link} does not exist"
+    assert anchor in anchors(Path(path)), f"{name}: {link}: no such heading"
 
 
 @pytest.mark.parametrize("doc", DOC_FILES, ids=lambda doc: doc.name)

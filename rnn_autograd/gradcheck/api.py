@@ -9,6 +9,7 @@
 """
 import difflib
 import functools
+import importlib.metadata
 import os
 import platform
 import shlex
@@ -443,23 +444,45 @@ def derivation_link(function: str) -> str | None:
     for folder in _docs_folders():
         for page in sorted(folder.glob("*.md")):
             if f"## `{function}`" in page.read_text(encoding="utf-8"):
-                path = str(page)
-                try:
-                    relative = os.path.relpath(path)
-                    path = relative if not relative.startswith("..") else path
-                except ValueError:  # another drive (Windows)
-                    pass
-                return f"{path}#{function}"
+                return f"{_shown_path(page)}#{function}"
     return None
+
+
+def docs_link(page: str, anchor: str) -> str | None:
+    """Where a section of the derivations is: 'docs/captioning.md#captioningrnnsample' (a path
+    that exists here, as derivation_link's), or None if the page is in neither folder."""
+    for folder in _docs_folders():
+        if (folder / page).is_file():
+            return f"{_shown_path(folder / page)}#{anchor}"
+    return None
+
+
+def _shown_path(path):
+    """The path relative to the current folder when it is below it, else absolute."""
+    text = str(path)
+    try:
+        relative = os.path.relpath(text)
+    except ValueError:  # another drive (Windows)
+        return text
+    return relative if not relative.startswith("..") else text
 
 
 @functools.lru_cache(maxsize=None)
 def _docs_folders():
-    """The folders that hold the derivations: the source checkout's docs/, then the installed
-    copy."""
+    """The folders that hold the derivations: the source checkout's docs/, then the copy
+    installed with the package as data files: <prefix>/share/rnn-autograd/docs, where <prefix>
+    is the environment's, or the user's for `pip install --user` (read from the installed
+    files' list)."""
     here = Path(__file__).resolve().parents[2] / "docs"
-    installed = Path(sys.prefix) / "share" / "rnn-autograd" / "docs"
-    return tuple(folder for folder in (here, installed) if folder.is_dir())
+    installed = [Path(sys.prefix) / "share" / "rnn-autograd" / "docs"]
+    try:
+        files = importlib.metadata.files("rnn-autograd") or []
+    except importlib.metadata.PackageNotFoundError:  # not installed: a checkout on sys.path
+        files = []
+    installed += [Path(file.locate()).resolve().parent for file in files
+                  if file.parts[-3:-1] == ("rnn-autograd", "docs") and file.suffix == ".md"]
+    folders = [folder for folder in (here, *installed) if folder.is_dir()]
+    return tuple(dict.fromkeys(folder.resolve() for folder in folders))
 
 
 def _caller_folder():

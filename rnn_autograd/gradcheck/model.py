@@ -56,8 +56,9 @@ from rnn_autograd.gradcheck.model_reference import (
 
 PARTS = ("loss", "sample")
 PASSING = ("pass", "warn")
-LINKS = {"loss": "docs/captioning.md#where-each-gradient-comes-from",
-         "sample": "docs/captioning.md#captioningrnnsample"}
+# The derivation of each part: (page of docs/, anchor)
+LINKS = {"loss": ("captioning.md", "where-each-gradient-comes-from"),
+         "sample": ("captioning.md", "captioningrnnsample")}
 CLASS_NAME = "CaptioningRNN"
 LAYER_FUNCTIONS = SEED_FUNCTIONS + OPTIONAL_FUNCTIONS
 DEFAULT_MODEL_CASES = 8      # per cell type and part: fixed cases first, then random sizes
@@ -894,6 +895,7 @@ def check_model(path: str | types.ModuleType,
     Raises LoadError (one line) if the file cannot be imported or has no model class, and
     ValueError for an unknown part in `only` or a malformed replay case.
     """
+    from rnn_autograd.gradcheck.api import docs_link
     started = time.perf_counter()
     parts = list(PARTS) if only is None else list(only)
     unknown = [part for part in parts if part not in PARTS]
@@ -918,7 +920,7 @@ def check_model(path: str | types.ModuleType,
                 check = _check_loss if part == "loss" else _check_sample
                 results[part] = check(checker, replayed or model_cases(cases, seed, tuple(dtypes)),
                                       impl_label, strict)
-                results[part].link = LINKS[part]
+                results[part].link = docs_link(*LINKS[part])
             if on_result:
                 on_result(results[part])
     return ModelReport(label, model_class.__name__, seed, len(replayed) if replayed else cases,
