@@ -169,13 +169,15 @@ def layer_graph_dot():
     for path in LIBRARY_FILES + sorted((ROOT / "benchmarks").glob("*.py")):
         own = layer_of_module(module_name(path)) or "benchmarks"
         for _, target in imported_modules(path):
-            layer = layer_of_module(target) or ("benchmarks" if target.startswith("benchmarks") else None)
+            layer = layer_of_module(target) or ("benchmarks" if target.startswith("benchmarks")
+                                                else None)
             if layer and layer != own:
                 edges[(own, layer)] += 1
     lines = ["digraph layers {", "  rankdir=BT; node [shape=box, fontname=Helvetica];"]
     lines += [f'  {key} [label="{label}"];' for key, label in LAYER_LABELS.items()]
     lines += ["  { rank=same; manual; twins; }", "  { rank=same; gradcheck; demos; }"]
-    lines += [f'  {source} -> {target} [label="{count}"];' for (source, target), count in sorted(edges.items())]
+    lines += [f'  {source} -> {target} [label="{count}"];'
+              for (source, target), count in sorted(edges.items())]
     return "\n".join(lines + ["}"]) + "\n"
 
 
