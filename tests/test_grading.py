@@ -304,7 +304,7 @@ BAD_INPUTS = {
     "only: unknown name": (lambda t: ["class", "--only", "lstm_backwards"],
                            "unknown function name(s) in --only"),
     "timeout 0": (lambda t: ["class", "--timeout", "0"],
-                  "must be a finite number of seconds above 0"),
+                  "must be a number of seconds above 0"),
 }
 
 

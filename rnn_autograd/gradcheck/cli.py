@@ -11,7 +11,6 @@ imported, bad arguments, an output that cannot be written); 3 an internal error 
 """
 import argparse
 import json
-import math
 import os
 import sys
 from collections.abc import Sequence
@@ -19,6 +18,7 @@ from collections.abc import Sequence
 import rnn_autograd
 from rnn_autograd.gradcheck.allocator import keep_freed_memory
 from rnn_autograd.gradcheck.api import DEFAULT_TIME_LIMIT, check_implementation
+from rnn_autograd.gradcheck.arguments import non_negative_int, positive_int, seconds
 from rnn_autograd.gradcheck.cases import DEFAULT_CASES
 from rnn_autograd.gradcheck.executors import DEFAULT_MEMORY_LIMIT
 from rnn_autograd.gradcheck.layers import ALL_FUNCTIONS, SEED_FUNCTIONS
@@ -72,12 +72,12 @@ def build_parser():
                         help="run the implementation in the checker's own process (faster start; "
                              "default: a worker process of its own, which nothing it does can "
                              "escape)")
-    parser.add_argument("--memory-limit", type=_positive_int, default=DEFAULT_MEMORY_LIMIT // 2**20,
+    parser.add_argument("--memory-limit", type=positive_int, default=DEFAULT_MEMORY_LIMIT // 2**20,
                         metavar="MB", help="memory the worker process may take, in MB "
                                            f"(default {DEFAULT_MEMORY_LIMIT // 2**20})")
     parser.add_argument("--cases", type=_case_count, default=DEFAULT_CASES, metavar="N",
                         help=f"cases per function (default {DEFAULT_CASES})")
-    parser.add_argument("--seed", type=_non_negative_int, default=0, metavar="S",
+    parser.add_argument("--seed", type=non_negative_int, default=0, metavar="S",
                         help="seed of the case generator (default 0)")
     parser.add_argument("--json", metavar="PATH",
                         help="also write the report as JSON to PATH ('-' = stdout)")
@@ -85,7 +85,7 @@ def build_parser():
                         help="also compare every gradient with finite differences (slower)")
     parser.add_argument("--dtype", choices=("both", "float64", "float32"), default="both",
                         help="dtypes of the cases (default both: float64, and some float32)")
-    parser.add_argument("--time-limit", type=_positive_seconds, default=DEFAULT_TIME_LIMIT,
+    parser.add_argument("--time-limit", type=seconds, default=DEFAULT_TIME_LIMIT,
                         metavar="SECONDS",
                         help="seconds per call before it counts as hanging "
                              f"(default {DEFAULT_TIME_LIMIT:g})")
@@ -110,34 +110,9 @@ MAX_CASES = 100_000  # per function: 10,000 take about three minutes for all 14 
 
 
 def _case_count(text):
-    value = _positive_int(text)
+    value = positive_int(text)
     if value > MAX_CASES:
         raise argparse.ArgumentTypeError(f"at most {MAX_CASES:,} cases per function, got {value:,}")
-    return value
-
-
-def _positive_int(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def _positive_seconds(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
-    if not (math.isfinite(value) and 0 < value <= 24 * 3600):
-        raise argparse.ArgumentTypeError("must be a number of seconds above 0 and at most a day, "
-                                         f"got {text}")
-    return value
-
-
-def _non_negative_int(text):
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
     return value
 
 

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import rnn_autograd
+from rnn_autograd.gradcheck.arguments import non_negative_int, positive_int, seconds
 from rnn_autograd.gradcheck.layers import ALL_FUNCTIONS, OPTIONAL_FUNCTIONS, SEED_FUNCTIONS
 from rnn_autograd.gradcheck.submissions import (
     BadInput,
@@ -417,30 +418,6 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"{PROG}: error: {message} (see {PROG} --help)\n")
 
 
-def _positive_int(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def _non_negative_int(text):
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
-    return value
-
-
-def _seconds(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number of seconds, got {text!r}") from None
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"must be a finite number of seconds above 0, got {text}")
-    return value
-
-
 def build_parser():
     parser = _Parser(
         prog=PROG,
@@ -464,17 +441,17 @@ def build_parser():
                              "lstm_backward = 3 (Python 3.11+); unlisted functions get 1 "
                              "(default: 1 each). Naming affine_forward / affine_backward grades "
                              "them too")
-    parser.add_argument("--jobs", type=_positive_int, default=1, metavar="N",
+    parser.add_argument("--jobs", type=positive_int, default=1, metavar="N",
                         help="submissions checked at once (default 1)")
-    parser.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+    parser.add_argument("--timeout", type=seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
                         help="wall time for the whole check of one submission "
                              f"(default {DEFAULT_TIMEOUT:g})")
-    parser.add_argument("--seed", type=_non_negative_int, default=0, metavar="S",
+    parser.add_argument("--seed", type=non_negative_int, default=0, metavar="S",
                         help="seed of the cases, the same for every submission (default 0)")
-    parser.add_argument("--cases", type=_positive_int, default=None, metavar="N",
+    parser.add_argument("--cases", type=positive_int, default=None, metavar="N",
                         help="cases per function (default: the checker's)")
     parser.add_argument("--only", metavar="NAME[,NAME...]", help="grade only these functions")
-    parser.add_argument("--time-limit", type=_seconds, default=None, metavar="SECONDS",
+    parser.add_argument("--time-limit", type=seconds, default=None, metavar="SECONDS",
                         help="the checker's time limit per call (default: the checker's)")
     parser.add_argument("--strict", action="store_true", help="warnings earn no points")
     parser.add_argument("--quiet", action="store_true",
