@@ -123,8 +123,29 @@ class FunctionResult:
         return data
 
 
+class Verdicts:
+    """What a report says as a whole, from its `results` (name -> a result with .status,
+    .function and .passed): shared by the functions' Report and the model's ModelReport."""
+
+    @property
+    def checked(self) -> list:
+        return [r for r in self.results.values() if r.status != "missing"]
+
+    @property
+    def missing(self) -> list[str]:
+        return [r.function for r in self.results.values() if r.status == "missing"]
+
+    @property
+    def ok(self) -> bool:
+        """True when every checked one passes or only warns, and nothing required is missing."""
+        return bool(self.checked) and all(r.passed for r in self.results.values())
+
+    def failures(self) -> list:
+        return [r for r in self.results.values() if not r.passed]
+
+
 @dataclass
-class Report:
+class Report(Verdicts):
     """What `check_implementation` found, function by function."""
     implementation: str
     seed: int
@@ -134,23 +155,6 @@ class Report:
     numeric: bool = False
     strict: bool = False
     notes: list[str] = field(default_factory=list)  # about the file (translated from Python 2)
-
-    @property
-    def checked(self) -> list[FunctionResult]:
-        return [r for r in self.results.values() if r.status != "missing"]
-
-    @property
-    def missing(self) -> list[str]:
-        return [r.function for r in self.results.values() if r.status == "missing"]
-
-    @property
-    def ok(self) -> bool:
-        """True when every checked function passes or only warns, and nothing required is
-        missing."""
-        return bool(self.checked) and all(r.passed for r in self.results.values())
-
-    def failures(self) -> list[FunctionResult]:
-        return [r for r in self.results.values() if not r.passed]
 
     def to_json(self) -> dict[str, Any]:
         import autograd
@@ -585,9 +589,7 @@ def _executor(impl, time_limit, in_process, memory_limit):
         home = getattr(module, "__file__", None)
         if home and home.endswith("__init__.py"):
             home = home[: -len("__init__.py")]
-        executor = InProcess(module, home, notes, time_limit)
-        executor.label = label
-        return executor
+        return InProcess(module, label, home, notes, time_limit)
     try:
         return Worker(os.fspath(impl), time_limit, memory_limit)
     except WorkerStartError as error:

@@ -137,9 +137,10 @@ class _Calls:
 class InProcess(_Calls):
     """The implementation runs in this process: fastest, but it can touch the checker."""
 
-    def __init__(self, module, home, notes, time_limit=None):
+    def __init__(self, module, label, home, notes, time_limit=None):
         super().__init__(module, home, time_limit)
         self.module = module
+        self.label = label
         self.notes = notes
         self.defined = sorted(name for name in dir(module) if not name.startswith("__"))
 
@@ -354,7 +355,7 @@ class Worker:
         self.connection = None
         hello = self._start()
         self.label, self.notes = hello["label"], hello["notes"]
-        self.functions = {name: None for name in hello["functions"]}
+        self.functions = frozenset(hello["functions"])  # the callables' names (they stay there)
         self.defined = hello["defined"]
 
     def _start(self):

@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from layer_contracts.captioning import PARAMETER_NAMES
+from rnn_autograd.gradcheck.api import Verdicts, check_implementation
 from rnn_autograd.gradcheck.calling import call
 from rnn_autograd.gradcheck.compare import compare
 from rnn_autograd.gradcheck.errors import WARNING, normwise_error, tolerance_for
@@ -108,7 +109,7 @@ class ModelResult:
 
 
 @dataclass
-class ModelReport:
+class ModelReport(Verdicts):
     """What `check_model` found, part by part."""
     implementation: str
     class_name: str
@@ -118,19 +119,6 @@ class ModelReport:
     seconds: float = 0.0
     strict: bool = False
     notes: list[str] = field(default_factory=list)  # about the file itself, from the loader
-
-    @property
-    def checked(self) -> list[ModelResult]:
-        return [r for r in self.results.values() if r.status != "missing"]
-
-    @property
-    def missing(self) -> list[str]:
-        return [r.function for r in self.results.values() if r.status == "missing"]
-
-    @property
-    def ok(self) -> bool:
-        """True when every checked part passes or only warns."""
-        return bool(self.checked) and all(r.passed for r in self.results.values())
 
     def to_json(self) -> dict[str, Any]:
         return {"ok": self.ok, "implementation": self.implementation, "class": self.class_name,
@@ -787,7 +775,6 @@ def _blame_layers(checker, case, result):
 def _layers_alone(checker, culprits):
     """Check the culprit seed functions on their own with the function checker, as the model
     sees them (they may come from different files). Returns (lines, names that fail alone)."""
-    from rnn_autograd.gradcheck.api import check_implementation
     seed_culprits = [name for name in culprits if name in SEED_FUNCTIONS]
     if not seed_culprits:
         return [], []
